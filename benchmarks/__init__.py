@@ -1,0 +1,1 @@
+"""Benchmarks of scratch against its peers (see benchmarks/README.md)."""

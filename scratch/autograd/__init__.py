@@ -1,0 +1,17 @@
+"""Reverse-mode automatic differentiation (the chain rule, run backwards)."""
+
+from .engine import backward, grad
+from .function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import Tensor, as_tensor
+
+__all__ = [
+    "Tensor",
+    "Function",
+    "grad",
+    "backward",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "as_tensor",
+]

@@ -1,0 +1,190 @@
+"""Reverse-mode differentiation: the chain rule applied in reverse topological order.
+
+For a scalar L computed by a graph of Functions, every node v gets the adjoint
+  vbar = dL/dv = sum over the functions f that consumed v of  f.backward(ybar)[v],
+which is the multivariable chain rule. A node's adjoint is complete once every
+consumer has been processed, so nodes are visited in reverse topological order.
+
+The order is found by an explicit-stack depth-first search, never by recursion, so a
+chain of 100,000 operations backpropagates without touching Python's recursion limit.
+A node reused many times (a diamond) receives the sum of its consumers' contributions.
+With ``create_graph=True`` the backward functions run with recording on, so the
+returned gradients are themselves differentiable (higher-order derivatives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..backend import device_of, namespace
+from .function import set_grad_enabled
+
+
+def _topological_functions(roots):
+    """Functions reachable from ``roots``, ordered so each comes after all its consumers."""
+    order, seen = [], set()
+    stack = [(r.creator, False) for r in roots if r.creator is not None]
+    while stack:
+        f, expanded = stack.pop()
+        if expanded:
+            order.append(f)
+            continue
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        stack.append((f, True))
+        for x in f.inputs:
+            if x.creator is not None and id(x.creator) not in seen:
+                stack.append((x.creator, False))
+    order.reverse()  # post-order reversed: consumers before producers
+    return order
+
+
+def _zeros_like_output(f, i):
+    from .tensor import Tensor
+
+    shape, dtype = f._output_meta[i]
+    ref = f.inputs[0].data
+    return Tensor(namespace(ref).zeros(shape, dtype=dtype, device=device_of(ref)))
+
+
+def _backprop(outputs, grad_outputs, create_graph, stop_at=None):
+    """Run the chain rule; return {id(tensor): adjoint Tensor} for every reached tensor.
+
+    ``stop_at`` (ids) marks tensors whose creators need not be expanded further
+    (the requested inputs of ``grad`` may still be interior nodes; we keep going
+    through them because other requested inputs may lie deeper).
+    """
+    adj = {}
+    keep = {}
+    for y, gy in zip(outputs, grad_outputs):
+        k = id(y)
+        adj[k] = gy if k not in adj else adj[k] + gy
+        keep[k] = y
+    with set_grad_enabled(create_graph):
+        for f in _topological_functions(outputs):
+            ys = f.outputs
+            gys = []
+            any_grad = False
+            for i, y in enumerate(ys):
+                g = adj.get(id(y)) if y is not None else None
+                if g is None:
+                    g = _zeros_like_output(f, i)
+                else:
+                    any_grad = True
+                gys.append(g)
+            if not any_grad:
+                continue
+            gxs = f.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            for x, gx in zip(f.inputs, gxs):
+                if gx is None or not x.requires_grad:
+                    continue
+                k = id(x)
+                adj[k] = gx if k not in adj else adj[k] + gx
+                keep[k] = x
+    return adj, keep
+
+
+def _default_grad_outputs(outputs, grad_outputs):
+    from .tensor import Tensor, as_tensor
+
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad_outputs must have one entry per output: {len(outputs)} outputs, "
+            f"{len(grad_outputs)} grad_outputs"
+        )
+    result = []
+    for y, g in zip(outputs, grad_outputs):
+        if not isinstance(y, Tensor):
+            raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
+        if g is None:
+            if y.size != 1:
+                raise ValueError(
+                    f"grad can be implicitly created only for scalar outputs; output has shape "
+                    f"{y.shape}: pass grad_outputs"
+                )
+            xp = y.xp
+            g = Tensor(xp.ones(y.shape, dtype=y.dtype, device=device_of(y.data)))
+        else:
+            g = as_tensor(g, y)
+            if tuple(g.shape) != tuple(y.shape):
+                raise ValueError(
+                    f"grad_outputs entry has shape {g.shape}, but its output has shape {y.shape}"
+                )
+        result.append(g)
+    return result
+
+
+def backward(tensor, grad_output=None, retain_graph=None, create_graph: bool = False) -> None:
+    """Accumulate dL/dx into ``x.grad`` for every leaf x that requires grad.
+
+    Calling it twice accumulates twice, as in PyTorch. Non-leaf tensors get ``.grad``
+    only after ``retain_grad()``. The graph is kept (``retain_graph`` is accepted for
+    PyTorch compatibility and has no effect).
+    """
+    if not tensor.requires_grad:
+        raise RuntimeError("backward(): the tensor does not require grad and has no grad_fn")
+    gys = _default_grad_outputs([tensor], None if grad_output is None else [grad_output])
+    adj, keep = _backprop([tensor], gys, create_graph)
+    for k, g in adj.items():
+        x = keep[k]
+        if x.creator is None or x._retain_grad:
+            if not create_graph:
+                g = g.detach()
+            x.grad = g if x.grad is None else x.grad + g
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` untouched).
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensors
+    inputs : Tensor or sequence of Tensors
+    grad_outputs : vector(s) v for the vector-Jacobian product v^T J (default ones for scalars)
+    create_graph : bool
+        Record the graph of the gradient computation, so the result can be
+        differentiated again (gradient penalties, Hessian-vector products).
+    allow_unused : bool
+        Return None for inputs that do not influence the outputs instead of raising.
+
+    Returns
+    -------
+    tuple of Tensors, one per input
+    """
+    from .tensor import Tensor
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if isinstance(grad_outputs, Tensor) or (
+        grad_outputs is not None and not isinstance(grad_outputs, Sequence)
+    ):
+        grad_outputs = [grad_outputs]
+    for x in inputs:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise ValueError("every input of grad() must be a Tensor with requires_grad=True")
+    gys = _default_grad_outputs(outputs, grad_outputs)
+    adj, _ = _backprop(outputs, gys, create_graph)
+    result = []
+    for i, x in enumerate(inputs):
+        g = adj.get(id(x))
+        if g is None and not allow_unused:
+            raise ValueError(
+                f"input {i} was not used to compute the outputs; pass allow_unused=True"
+            )
+        if g is not None and not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

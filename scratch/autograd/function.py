@@ -1,0 +1,91 @@
+"""Function: one node of the computation graph, with its forward and its chain rule.
+
+A Function maps input Tensors x_1..x_n to outputs y_1..y_m. ``forward`` computes on
+raw arrays; ``backward`` receives dL/dy_j as Tensors and returns dL/dx_i, written with
+differentiable Tensor operations, so that running backward with the graph switched on
+(``create_graph=True``) records a graph of the gradient itself: second derivatives
+come for free (DeZero's design).
+
+In ``backward`` the inputs are ``self.inputs`` (Tensors) and the outputs
+``self.outputs`` (Tensors): use them, not raw copies, wherever the gradient depends
+on them, or double backward silently loses that dependence. ``save_for_backward``
+is for what is constant (masks, indices, shapes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+
+from .. import backend
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_state, "enabled", True)
+
+
+@contextlib.contextmanager
+def set_grad_enabled(mode: bool):
+    """Switch graph recording on or off inside a ``with`` block."""
+    old = is_grad_enabled()
+    _state.enabled = bool(mode)
+    try:
+        yield
+    finally:
+        _state.enabled = old
+
+
+def no_grad():
+    """``with no_grad():`` computes without recording a graph (evaluation, updates)."""
+    return set_grad_enabled(False)
+
+
+def enable_grad():
+    return set_grad_enabled(True)
+
+
+class Function:
+    """Base class of differentiable operations. Subclass and define forward/backward."""
+
+    inputs: tuple
+    generation: int = 0
+
+    def __call__(self, *inputs):
+        from .tensor import Tensor, as_tensor
+
+        like = next((x for x in inputs if isinstance(x, Tensor)), None)
+        inputs = tuple(as_tensor(x, like) for x in inputs)
+        raw = [x.data for x in inputs]
+        if len(raw) > 1:
+            backend.namespace(*raw)  # a clear BackendError for mixed libraries/devices
+        ys = self.forward(*raw)
+        multi = isinstance(ys, tuple)
+        outputs = tuple(Tensor(y) for y in (ys if multi else (ys,)))
+        if is_grad_enabled() and any(x.requires_grad for x in inputs):
+            self.generation = max(x.generation for x in inputs)
+            for y in outputs:
+                y.creator = self
+                y.requires_grad = True
+                y.generation = self.generation + 1
+            self.inputs = inputs
+            self._outputs = tuple(weakref.ref(y) for y in outputs)
+            self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
+        return outputs if multi else outputs[0]
+
+    @property
+    def outputs(self):
+        """The output Tensors (held weakly by the graph; alive while backward needs them)."""
+        return tuple(r() for r in self._outputs)
+
+    def save_for_backward(self, *values) -> None:
+        """Keep constants backward needs (masks, indices); nothing more."""
+        self.saved = values
+
+    def forward(self, *xs):
+        raise NotImplementedError
+
+    def backward(self, *gys):
+        raise NotImplementedError

@@ -1,0 +1,435 @@
+"""The backend contract: which array library computes, on which device.
+
+Code in scratch never imports numpy or cupy to compute. It asks its inputs::
+
+    xp = namespace(x, w)          # the Array-API namespace both arrays live in
+
+and writes every formula against ``xp``. Results follow the inputs (the
+scikit-learn Array-API rule). Data moves only on request: ``to_numpy(x)`` is the
+one way back to the host and ``get(name).asarray(a)`` the one way onto a device.
+
+Backends (``get(name)``):
+
+=========  ==================================  ==================================
+name       library and device                  install
+=========  ==================================  ==================================
+numpy      NumPy on the CPU                    (always present)
+cupy       CuPy on the current GPU             pip install 'scratch[gpu]'
+torch      PyTorch (CUDA when usable, else CPU)  pip install torch
+strict     array-api-strict on ``device1``     pip install array-api-strict
+auto       cupy when a GPU is usable, else numpy
+=========  ==================================  ==================================
+
+``strict`` is the GPU stand-in on CPU machines: it refuses implicit conversion to
+NumPy and refuses to mix devices, the two mistakes that break CuPy runs.
+
+Random numbers are outside the Array-API standard, so ``Backend.rng(seed)`` gives a
+small generator (normal, uniform, integers, permutation, choice). On numpy, strict
+and torch it draws from NumPy's PCG64 and places the numbers on the device, so a
+seed gives the same numbers there; on cupy it draws on the GPU with CuPy's own
+generator (reproducible per seed, but other numbers than NumPy's).
+
+The few operations the standard lacks (``scatter_add``, ``logsumexp``, ...) live at
+the end of this file, each with one portable path and optional fast paths.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+__all__ = [
+    "BackendError",
+    "Backend",
+    "namespace",
+    "get",
+    "available",
+    "default_name",
+    "to_numpy",
+    "device_of",
+    "is_array",
+    "backend_name",
+    "scatter_add",
+    "logsumexp",
+    "Rng",
+]
+
+NAMES = ("numpy", "cupy", "torch", "strict")
+
+_INSTALL_HINT = {
+    "numpy": "pip install numpy",
+    "cupy": "pip install 'scratch[gpu]' (cupy-cuda12x) on a machine with an NVIDIA GPU",
+    "torch": "pip install torch",
+    "strict": "pip install array-api-strict",
+}
+
+
+class BackendError(TypeError):
+    """Arrays from different libraries or devices, or a backend that is not usable here."""
+
+
+def is_array(x: Any) -> bool:
+    """True for an array of any supported library (not a Python scalar, not a Tensor)."""
+    return array_api_compat.is_array_api_obj(x) and not isinstance(x, (int, float, bool, complex))
+
+
+def _describe(x: Any) -> str:
+    mod = type(x).__module__.split(".")[0]
+    try:
+        dev = array_api_compat.device(x)
+    except Exception:  # noqa: BLE001 - description only
+        dev = "?"
+    return f"{mod} array on {dev}"
+
+
+def namespace(*arrays: Any):
+    """The Array-API namespace shared by ``arrays`` (None and Python scalars are skipped).
+
+    Raises
+    ------
+    BackendError
+        When the arrays come from two libraries or sit on two devices; the message
+        names both, e.g. ``numpy array on cpu`` and ``array_api_strict array on device1``.
+    """
+    arrays = [a for a in arrays if a is not None and not isinstance(a, (int, float, bool))]
+    arrays = [getattr(a, "data", a) if type(a).__name__ == "Tensor" else a for a in arrays]
+    if not arrays:
+        raise BackendError("namespace() needs at least one array to decide the backend")
+    for a in arrays:
+        if not is_array(a):
+            raise BackendError(f"expected an array, got {type(a).__name__}")
+    try:
+        xp = array_api_compat.array_namespace(*arrays)
+    except TypeError as e:
+        kinds = sorted({_describe(a) for a in arrays})
+        raise BackendError(
+            f"arrays from different libraries cannot be combined: {' and '.join(kinds)}; "
+            "move them explicitly with scratch.backend.get(name).asarray(...)"
+        ) from e
+    devices = []
+    for a in arrays:
+        d = array_api_compat.device(a)
+        if all(d != e for e in devices):
+            devices.append(d)
+    if len(devices) > 1:
+        raise BackendError(
+            f"arrays on different devices cannot be combined: {devices[0]} and {devices[1]}; "
+            "move them explicitly with scratch.backend.get(name).asarray(...)"
+        )
+    return xp
+
+
+def device_of(x: Any):
+    """The device an array lives on."""
+    return array_api_compat.device(getattr(x, "data", x) if type(x).__name__ == "Tensor" else x)
+
+
+def backend_name(x: Any) -> str:
+    """The scratch backend name of an array: numpy, cupy, torch or strict."""
+    x = getattr(x, "data", x) if type(x).__name__ == "Tensor" else x
+    if array_api_compat.is_numpy_array(x):
+        return "numpy"
+    if array_api_compat.is_cupy_array(x):
+        return "cupy"
+    if array_api_compat.is_torch_array(x):
+        return "torch"
+    if type(x).__module__.startswith("array_api_strict"):
+        return "strict"
+    raise BackendError(f"not an array of a known backend: {type(x).__name__}")
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy an array of any backend to a NumPy array on the host (the one explicit way back)."""
+    x = getattr(x, "data", x) if type(x).__name__ == "Tensor" else x
+    if isinstance(x, np.ndarray) or np.isscalar(x):
+        return np.asarray(x)
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    if array_api_compat.is_torch_array(x):
+        return x.detach().cpu().numpy()
+    if type(x).__module__.startswith("array_api_strict"):
+        return np.array(np.from_dlpack(x), copy=True)
+    return np.asarray(x)
+
+
+@dataclass
+class Backend:
+    """One array library on one device.
+
+    Attributes
+    ----------
+    name : str
+        ``numpy``, ``cupy``, ``torch`` or ``strict``.
+    xp : module
+        The Array-API namespace.
+    device : object
+        The device arrays are created on.
+    """
+
+    name: str
+    xp: Any
+    device: Any = None
+    _float64: bool = field(default=True, repr=False)
+
+    def asarray(self, a: Any, dtype: Any = None):
+        """Place ``a`` (a NumPy array, a list, or an array of another backend) on this device."""
+        if is_array(a) and backend_name(a) != self.name:
+            a = to_numpy(a)
+        if self.name == "torch" and isinstance(a, np.ndarray):
+            return self.xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=self.device)
+        if self.name == "numpy":
+            return np.asarray(a, dtype=dtype)
+        return self.xp.asarray(a, dtype=dtype, device=self.device)
+
+    def zeros(self, shape, dtype: Any = None):
+        return self.xp.zeros(shape, dtype=dtype or self.float, device=self.device)
+
+    def ones(self, shape, dtype: Any = None):
+        return self.xp.ones(shape, dtype=dtype or self.float, device=self.device)
+
+    def full(self, shape, fill_value, dtype: Any = None):
+        return self.xp.full(shape, fill_value, dtype=dtype or self.float, device=self.device)
+
+    def eye(self, n, m=None, dtype: Any = None):
+        return self.xp.eye(n, m, dtype=dtype or self.float, device=self.device)
+
+    def arange(self, *args, dtype: Any = None):
+        return self.xp.arange(*args, dtype=dtype, device=self.device)
+
+    def linspace(self, start, stop, num, dtype: Any = None, endpoint: bool = True):
+        return self.xp.linspace(
+            start, stop, num, dtype=dtype or self.float, device=self.device, endpoint=endpoint
+        )
+
+    def __getattr__(self, attr):
+        # Everything else (sum, exp, linalg, float32, ...) is the namespace's own.
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.xp, attr)
+
+    @property
+    def float(self):
+        """The default float dtype for checks: float64 where the device has it."""
+        return self.xp.float64 if self._float64 else self.xp.float32
+
+    def rng(self, seed: int | None = None) -> Rng:
+        return Rng(self, seed)
+
+    def synchronize(self) -> None:
+        """Wait for the device to finish queued work (needed before reading a timer)."""
+        if self.name == "cupy":
+            import cupy
+
+            cupy.cuda.Device().synchronize()
+        elif self.name == "torch" and str(self.device).startswith("cuda"):
+            import torch
+
+            torch.cuda.synchronize()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.device})"
+
+
+def _gpu_usable() -> bool:
+    try:
+        cupy = importlib.import_module("cupy")
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001 - any failure means no usable GPU
+        return False
+
+
+def default_name() -> str:
+    """The backend named by ``SCRATCH_BACKEND`` (default ``numpy``)."""
+    return os.environ.get("SCRATCH_BACKEND", "numpy").strip().lower() or "numpy"
+
+
+def get(name: str | None = None) -> Backend:
+    """The backend called ``name`` (default: ``SCRATCH_BACKEND`` or numpy).
+
+    ``strict:no_float64`` selects array-api-strict's device without float64, to
+    catch float64 leaking into float32 training paths.
+
+    Raises
+    ------
+    BackendError
+        For an unknown name, or a backend whose library is missing or has no device here.
+    """
+    name = (name or default_name()).strip().lower()
+    if name == "auto":
+        name = "cupy" if _gpu_usable() else "numpy"
+    base, _, variant = name.partition(":")
+    if base not in NAMES:
+        raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(NAMES)} or auto")
+    try:
+        if base == "numpy":
+            return Backend("numpy", array_api_compat.array_namespace(np.zeros(0)), "cpu")
+        if base == "strict":
+            import array_api_strict as s
+
+            device = s.Device(variant or "device1")
+            return Backend("strict", s, device, _float64=variant != "no_float64")
+        if base == "cupy":
+            import cupy
+
+            if cupy.cuda.runtime.getDeviceCount() < 1:
+                raise BackendError("cupy is installed but sees no GPU")
+            import array_api_compat.cupy as cxp
+
+            return Backend("cupy", cxp, cupy.cuda.Device())
+        import torch
+        import array_api_compat.torch as txp
+
+        dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return Backend("torch", txp, dev)
+    except ImportError as e:
+        raise BackendError(
+            f"backend {base!r} is not installed here ({e}); install it with: {_INSTALL_HINT[base]}"
+        ) from e
+    except BackendError:
+        raise
+    except Exception as e:  # noqa: BLE001 - e.g. a CUDA driver error
+        raise BackendError(f"backend {base!r} is not usable here: {e}") from e
+
+
+def available() -> list[str]:
+    """The backends usable on this machine."""
+    out = []
+    for n in NAMES:
+        try:
+            get(n)
+            out.append(n)
+        except BackendError:
+            pass
+    return out
+
+
+class Rng:
+    """Random numbers on a backend's device, reproducible per seed.
+
+    On numpy, strict and torch the numbers are drawn by NumPy's PCG64 on the host
+    and placed on the device in one transfer per call, so the same seed gives the
+    same numbers on all three. On cupy they are drawn on the GPU by CuPy's own
+    PCG64-based generator.
+    """
+
+    def __init__(self, backend: Backend, seed: int | None = None):
+        self.backend = backend
+        if backend.name == "cupy":
+            import cupy
+
+            self._gen = cupy.random.default_rng(seed)
+        else:
+            self._gen = np.random.default_rng(seed)
+
+    def _place(self, a, dtype=None):
+        if self.backend.name == "cupy":
+            return a if dtype is None else a.astype(dtype)
+        return self.backend.asarray(np.asarray(a), dtype=dtype)
+
+    def normal(self, loc=0.0, scale=1.0, size=None, dtype=None):
+        """Samples of N(loc, scale^2)."""
+        return self._place(self._gen.normal(loc, scale, size), dtype or self.backend.float)
+
+    def uniform(self, low=0.0, high=1.0, size=None, dtype=None):
+        """Samples of U[low, high)."""
+        return self._place(self._gen.uniform(low, high, size), dtype or self.backend.float)
+
+    def integers(self, low, high=None, size=None):
+        """Integers in [low, high) as int64."""
+        return self._place(self._gen.integers(low, high, size), self.backend.xp.int64)
+
+    def permutation(self, n: int):
+        """A random permutation of range(n) as int64."""
+        return self._place(self._gen.permutation(n), self.backend.xp.int64)
+
+    def choice(self, n: int, size=None, replace=True, p=None):
+        """Indices drawn from range(n), optionally without replacement or with weights ``p``."""
+        if p is not None and self.backend.name != "cupy":
+            p = to_numpy(p)
+        return self._place(self._gen.choice(n, size=size, replace=replace, p=p), self.backend.xp.int64)
+
+    def spawn_seed(self) -> int:
+        """A fresh integer seed drawn from this generator (for child generators)."""
+        return int(self._gen.integers(0, 2**31 - 1))
+
+
+# ----------------------------------------------------------------------------------------
+# Helpers the Array-API standard lacks
+# ----------------------------------------------------------------------------------------
+
+
+def scatter_add(n: int, index, values):
+    r"""out[k] = sum_{i: index[i] = k} values[i] for k in range(n) (repeats add up).
+
+    Portable path (any Array-API library): sort the indices, take the cumulative sum
+    of the values in that order, S = [0, cumsum(v_sorted)], and read each bucket as
+    the difference of S at its two ends, found by binary search:
+    out[k] = S[right(k)] - S[left(k)].  O((m + n) log m), no loops, no setitem.
+
+    Fast paths: ``numpy.add.at``, ``cupyx.scatter_add``, ``torch.index_add``.
+
+    Parameters
+    ----------
+    n : int
+        Length of the result.
+    index : integer array, shape (m,)
+        Target positions in ``[0, n)``.
+    values : array, shape (m, ...)
+        Values to add; trailing dimensions are kept.
+
+    Returns
+    -------
+    array, shape (n, ...)
+    """
+    xp = namespace(index, values)
+    if index.ndim != 1 or values.shape[:1] != index.shape:
+        raise ValueError(
+            f"index must be 1-D with values.shape[0] == len(index), got index {index.shape} "
+            f"and values {values.shape}"
+        )
+    name = backend_name(values)
+    if name == "numpy":
+        out = np.zeros((n,) + values.shape[1:], dtype=values.dtype)
+        np.add.at(out, index, values)
+        return out
+    if name == "cupy":
+        import cupy
+        import cupyx
+
+        out = cupy.zeros((n,) + values.shape[1:], dtype=values.dtype)
+        cupyx.scatter_add(out, index, values)
+        return out
+    if name == "torch":
+        out = xp.zeros((n,) + tuple(values.shape[1:]), dtype=values.dtype, device=values.device)
+        return out.index_add(0, index, values)
+    order = xp.argsort(index)
+    idx_sorted = xp.take(index, order)
+    v_sorted = xp.take(values, order, axis=0)
+    zero = xp.zeros((1,) + tuple(values.shape[1:]), dtype=values.dtype, device=device_of(values))
+    S = xp.concat([zero, xp.cumulative_sum(v_sorted, axis=0)], axis=0)
+    k = xp.arange(n, dtype=index.dtype, device=device_of(index))
+    left = xp.searchsorted(idx_sorted, k, side="left")
+    right = xp.searchsorted(idx_sorted, k, side="right")
+    return xp.take(S, right, axis=0) - xp.take(S, left, axis=0)
+
+
+def logsumexp(x, axis=None, keepdims: bool = False):
+    r"""log sum_i exp(x_i) along ``axis``, without overflow.
+
+    With m = max_i x_i:  log sum exp(x_i) = m + log sum exp(x_i - m), every exp <= 1.
+    Rows that are all -inf give -inf (m is replaced by 0 there so no inf - inf = NaN).
+    """
+    xp = namespace(x)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    s = xp.sum(xp.exp(x - m), axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):
+        out = xp.log(s) + m
+    if not keepdims:
+        out = xp.squeeze(out, axis=axis) if axis is not None else xp.reshape(out, ())
+    return out

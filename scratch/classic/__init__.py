@@ -1,0 +1,1 @@
+"""Classic estimators with scikit-learn's conventions."""

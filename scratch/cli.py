@@ -1,0 +1,211 @@
+"""The ``scratch`` command: info, tour, train, bench, gradcheck.
+
+    scratch info                         versions, backends, devices, BLAS, GPU
+    scratch tour [--backend B] [--out D] every algorithm, its check, its figures
+    scratch train mlp|cnn|... [--backend B]
+    scratch bench [--quick]              benchmarks against the peers
+    scratch gradcheck NAME [--shape S]   check a functional op's gradients
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, backend
+
+
+def _versions() -> list[tuple[str, str]]:
+    rows = [("python", platform.python_version()), ("scratch", __version__),
+            ("numpy", np.__version__)]
+    for mod in ("array_api_compat", "array_api_strict", "cupy", "torch", "scipy", "sklearn",
+                "hmmlearn", "matplotlib", "tqdm", "hypothesis"):
+        try:
+            m = importlib.import_module(mod)
+            rows.append((mod, getattr(m, "__version__", "?")))
+        except Exception:  # noqa: BLE001 - an optional library that is absent or broken
+            rows.append((mod, "-"))
+    return rows
+
+
+def _blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+
+        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            i = infos[0]
+            return (f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+                    f"{i.get('num_threads')} threads)")
+    except ImportError:
+        pass
+    cfg = getattr(np, "show_config", None)
+    if cfg is not None:
+        try:
+            info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+            return f"{info.get('name')} {info.get('version')}"
+        except Exception:  # noqa: BLE001 - older numpy
+            pass
+    return "unknown"
+
+
+def gpu_summary() -> list[str]:
+    """GPU name, memory and CuPy pool usage, or why there is none."""
+    try:
+        import cupy
+    except ImportError:
+        return ["gpu: none (cupy not installed)"]
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # noqa: BLE001 - no driver
+        return [f"gpu: none ({e})"]
+    lines = []
+    for d in range(n):
+        props = cupy.cuda.runtime.getDeviceProperties(d)
+        name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        with cupy.cuda.Device(d):
+            free, total = cupy.cuda.runtime.memGetInfo()
+        lines.append(f"gpu {d}: {name}, {total / 2**30:.1f} GiB ({free / 2**30:.1f} GiB free)")
+    pool = cupy.get_default_memory_pool()
+    lines.append(f"cupy pool: {pool.used_bytes() / 2**20:.1f} MiB used, "
+                 f"{pool.total_bytes() / 2**20:.1f} MiB held")
+    return lines
+
+
+def cmd_info(args) -> int:
+    print(f"scratch {__version__} on {platform.platform()} ({os.cpu_count()} cpus)")
+    for name, ver in _versions():
+        print(f"  {name:<18} {ver}")
+    print(f"BLAS: {_blas()}")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SCRATCH_BACKEND"):
+        if os.environ.get(var):
+            print(f"  {var}={os.environ[var]}")
+    print("backends:")
+    for name in backend.NAMES:
+        try:
+            bk = backend.get(name)
+            print(f"  {name:<8} ok      device {bk.device}")
+        except backend.BackendError as e:
+            print(f"  {name:<8} missing {e}")
+    print(f"default backend: {backend.default_name()}")
+    for line in gpu_summary():
+        print(line)
+    return 0
+
+
+def cmd_tour(args) -> int:
+    from .tour import run_tour
+
+    only = [n for item in (args.only or []) for n in item.split(",") if n]
+    rows = run_tour(args.backend, args.out, only=only or None, quiet=args.quiet)
+    failed = [r.name for r in rows if not r.passed]
+    print(f"{len(rows) - len(failed)} passed, {len(failed)} failed"
+          + (f": {', '.join(failed)}" if failed else "") + f"; figures in {args.out}/index.html")
+    return 1 if failed else 0
+
+
+def _training_modules() -> dict[str, str]:
+    from . import training
+
+    return {m.name: f"{training.__name__}.{m.name}" for m in pkgutil.iter_modules(training.__path__)
+            if not m.name.startswith("_")}
+
+
+def cmd_bench(args) -> int:
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "run.py").exists():
+        print("scratch bench needs a source checkout (benchmarks/ beside scratch/)",
+              file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    from benchmarks.run import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
+def cmd_gradcheck(args) -> int:
+    from . import functional
+    from .autograd import Tensor
+    from .testing import GradcheckError, gradcheck, gradgradcheck
+
+    fn = getattr(functional, args.name, None)
+    if fn is None or not callable(fn):
+        names = sorted(n for n in dir(functional) if not n.startswith("_")
+                       and callable(getattr(functional, n)))
+        print(f"unknown function {args.name!r}; choose from {', '.join(names)}", file=sys.stderr)
+        return 2
+    shape = tuple(int(s) for s in args.shape.split(",") if s)
+    bk = backend.get(args.backend)
+    rng = np.random.default_rng(args.seed)
+    x = Tensor(bk.asarray(rng.standard_normal(shape), dtype=bk.xp.float64), requires_grad=True)
+    try:
+        gradcheck(fn, [x])
+        print(f"gradcheck {args.name} {shape} on {bk.name}: ok")
+        gradgradcheck(fn, [x])
+        print(f"gradgradcheck {args.name} {shape} on {bk.name}: ok")
+    except GradcheckError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scratch", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"scratch {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("info", help="versions, backends, devices, BLAS, GPU")
+    s.set_defaults(func=cmd_info)
+
+    backends = "numpy|cupy|torch|strict|auto (default: $SCRATCH_BACKEND or numpy)"
+    s = sub.add_parser("tour", help="run every algorithm with its derivation check")
+    s.add_argument("--backend", default=None, help=backends)
+    s.add_argument("--out", default="tour-out", help="folder for figures and index.html")
+    s.add_argument("--only", action="append", help="run only these steps (comma-separated)")
+    s.add_argument("--quiet", action="store_true", help="print only the summary")
+    s.set_defaults(func=cmd_tour)
+
+    s = sub.add_parser("train", help="train a model on the built-in digits")
+    tsub = s.add_subparsers(dest="model", required=True)
+    for name, modname in sorted(_training_modules().items()):
+        mod = importlib.import_module(modname)
+        t = tsub.add_parser(name, help=(mod.__doc__ or name).strip().splitlines()[0])
+        t.add_argument("--backend", default=None, help=backends)
+        t.add_argument("--quiet", action="store_true", help="no progress bar")
+        mod.add_arguments(t)
+        t.set_defaults(func=mod.run)
+
+    s = sub.add_parser("bench", help="benchmarks against the peers (see benchmarks/README.md)",
+                       add_help=False)
+    s.add_argument("bench_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("gradcheck", help="check a scratch.functional op against central "
+                       "differences")
+    s.add_argument("name", help="a scratch.functional function, e.g. sigmoid")
+    s.add_argument("--shape", default="3,4", help="input shape, e.g. 2,3,4")
+    s.add_argument("--backend", default=None, help=backends)
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=cmd_gradcheck)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (backend.BackendError, ValueError) as e:
+        print(f"scratch: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Generative models: VAE, GAN, WGAN, WGAN-GP."""

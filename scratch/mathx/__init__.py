@@ -1,0 +1,1 @@
+"""Covariance, symmetric eigenproblems, Fourier series, probability inequalities."""

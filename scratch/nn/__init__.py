@@ -1,0 +1,1 @@
+"""Layers and models, like torch.nn."""

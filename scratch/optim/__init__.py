@@ -1,0 +1,1 @@
+"""Optimizers, like torch.optim."""

@@ -1,0 +1,89 @@
+"""Backend fixtures and hypothesis profiles shared by the whole suite.
+
+``xp`` is a ``scratch.backend.Backend`` (it also answers every namespace function, so
+``xp.sum``, ``xp.linalg.eigh`` work, and creation functions such as ``xp.asarray`` or
+``xp.zeros`` place arrays on the backend's device). Every test that takes ``xp`` runs
+on numpy and strict (array-api-strict on device1), on cupy when a GPU is present, and
+on the backends named by ``--backends numpy,strict,cupy,torch``.
+
+``xp32`` is for float32 training paths: numpy, and strict's ``no_float64`` device,
+where any float64 that leaks into the computation raises.
+
+Hypothesis profiles: ``ci`` (derandomized, no deadline, modest example counts; the
+default) and ``dev`` (more examples, random). Choose with HYPOTHESIS_PROFILE.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from scratch import backend
+
+settings.register_profile(
+    "ci",
+    max_examples=20,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                           HealthCheck.differing_executors],
+)
+settings.register_profile(
+    "dev",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                           HealthCheck.differing_executors],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backends",
+        default=None,
+        help="comma-separated backends for the xp fixture (default: numpy,strict, plus cupy "
+        "when a GPU is usable)",
+    )
+
+
+def _requested(config) -> list[str]:
+    opt = config.getoption("--backends")
+    if opt:
+        return [b.strip() for b in opt.split(",") if b.strip()]
+    names = ["numpy", "strict"]
+    if backend._gpu_usable():
+        names.append("cupy")
+    return names
+
+
+def pytest_generate_tests(metafunc):
+    if "xp" in metafunc.fixturenames:
+        metafunc.parametrize("xp", _requested(metafunc.config), indirect=True)
+    if "xp32" in metafunc.fixturenames:
+        names = ["numpy", "strict:no_float64"]
+        if "cupy" in _requested(metafunc.config):
+            names.append("cupy")
+        metafunc.parametrize("xp32", names, indirect=True)
+
+
+def _backend_or_skip(name):
+    try:
+        return backend.get(name)
+    except backend.BackendError as e:
+        if name.split(":")[0] in ("numpy", "strict") and os.environ.get("CI"):
+            raise  # in CI these must exist
+        pytest.skip(f"backend {name} unavailable: {e}")
+
+
+@pytest.fixture
+def xp(request):
+    return _backend_or_skip(request.param)
+
+
+@pytest.fixture
+def xp32(request):
+    return _backend_or_skip(request.param)

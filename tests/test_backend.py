@@ -1,0 +1,166 @@
+"""The backend contract: namespaces, devices, transfers, RNG and the non-standard helpers."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scratch import backend
+from scratch.backend import BackendError
+
+
+def test_strict_fixture_refuses_implicit_numpy_conversion(xp):
+    """The strict backend is an honest GPU stand-in: np.asarray on it raises."""
+    a = xp.asarray(np.arange(3.0))
+    if xp.name == "numpy":
+        assert isinstance(np.asarray(a), np.ndarray)
+        return
+    with pytest.raises((RuntimeError, TypeError, ValueError)):
+        np.asarray(a)
+    np.testing.assert_array_equal(backend.to_numpy(a), np.arange(3.0))
+
+
+def test_strict_device_is_not_the_default_device():
+    s = backend.get("strict")
+    assert str(s.device) != str(s.xp.asarray(1.0).device)
+
+
+def test_namespace_names_both_libraries_when_mixed(xp):
+    if xp.name == "numpy":
+        pytest.skip("needs a second library")
+    with pytest.raises(BackendError, match="numpy.*and|and.*numpy"):
+        backend.namespace(np.zeros(2), xp.zeros(2))
+
+
+def test_namespace_refuses_two_devices():
+    import array_api_strict as s
+
+    a = s.asarray([1.0], device=s.Device("device1"))
+    b = s.asarray([1.0])
+    with pytest.raises(BackendError, match="different devices"):
+        backend.namespace(a, b)
+
+
+def test_namespace_skips_python_scalars(xp):
+    a = xp.ones(2)
+    assert backend.namespace(a, 2.0, None) is backend.namespace(a)
+
+
+def test_unknown_backend_says_what_exists():
+    with pytest.raises(BackendError, match="unknown backend 'tpu'.*numpy"):
+        backend.get("tpu")
+
+
+def test_unavailable_backend_says_how_to_install(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name == "cupy":
+            raise ImportError("No module named 'cupy'")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    with pytest.raises(BackendError, match="pip install"):
+        backend.get("cupy")
+
+
+def test_env_var_picks_the_default(monkeypatch):
+    monkeypatch.setenv("SCRATCH_BACKEND", "strict")
+    assert backend.get().name == "strict"
+    monkeypatch.setenv("SCRATCH_BACKEND", "auto")
+    assert backend.get().name in ("numpy", "cupy")
+
+
+def test_results_follow_the_input(xp):
+    a = xp.asarray(np.ones((2, 2)))
+    assert backend.backend_name(a) == xp.name
+    assert backend.device_of(xp.sum(a, axis=0)) == backend.device_of(a)
+
+
+def test_asarray_moves_between_backends(xp):
+    other = backend.get("numpy").asarray(np.arange(4.0))
+    moved = xp.asarray(other)
+    assert backend.backend_name(moved) == xp.name
+    np.testing.assert_array_equal(backend.to_numpy(moved), np.arange(4.0))
+
+
+@given(seed=st.integers(0, 2**31 - 1))
+def test_rng_gives_the_same_numbers_on_numpy_and_strict(seed):
+    a, b = backend.get("numpy").rng(seed), backend.get("strict").rng(seed)
+    for draw in (
+        lambda r: r.normal(0.0, 2.0, size=(3, 2)),
+        lambda r: r.uniform(-1, 1, size=5),
+        lambda r: r.integers(0, 10, size=4),
+        lambda r: r.permutation(6),
+        lambda r: r.choice(5, size=3, replace=False),
+    ):
+        np.testing.assert_array_equal(backend.to_numpy(draw(a)), backend.to_numpy(draw(b)))
+
+
+def test_rng_lives_on_the_device(xp):
+    r = xp.rng(0)
+    for a in (r.normal(size=3), r.uniform(size=3), r.integers(0, 3, size=3), r.permutation(3),
+              r.choice(3, size=2, p=np.array([0.2, 0.3, 0.5]))):
+        assert backend.backend_name(a) == xp.name
+        assert backend.device_of(a) == xp.device
+
+
+@given(
+    n=st.integers(1, 8),
+    idx=st.lists(st.integers(0, 7), min_size=1, max_size=20),
+    seed=st.integers(0, 1000),
+)
+def test_scatter_add_equals_a_python_loop(xp, n, idx, seed):
+    """out[k] = sum of values[i] with index[i] = k, repeats added (not overwritten)."""
+    idx = [i % n for i in idx]
+    vals = np.random.default_rng(seed).standard_normal((len(idx), 2))
+    expected = np.zeros((n, 2))
+    for i, v in zip(idx, vals):
+        expected[i] += v
+    got = backend.scatter_add(n, xp.asarray(np.array(idx), dtype=xp.int64), xp.asarray(vals))
+    np.testing.assert_allclose(backend.to_numpy(got), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_scatter_add_portable_path_matches_fast_path():
+    """The sort + cumulative-sum path (used on strict) equals numpy.add.at."""
+    rng = np.random.default_rng(1)
+    idx = rng.integers(0, 50, 500)
+    vals = rng.standard_normal(500)
+    s = backend.get("strict")
+    got = backend.to_numpy(backend.scatter_add(50, s.asarray(idx), s.asarray(vals)))
+    expected = np.zeros(50)
+    np.add.at(expected, idx, vals)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_scatter_add_checks_shapes(xp):
+    with pytest.raises(ValueError, match="index must be 1-D"):
+        backend.scatter_add(3, xp.asarray(np.zeros((2, 2), dtype=np.int64)), xp.zeros(2))
+
+
+@given(
+    rows=st.integers(1, 4),
+    cols=st.integers(1, 6),
+    scale=st.sampled_from([1.0, 1e2, 1e4]),
+    seed=st.integers(0, 1000),
+)
+def test_logsumexp_is_stable_and_exact(xp, rows, cols, scale, seed):
+    """log sum exp(x) = m + log sum exp(x - m); no overflow for entries of size 1e4."""
+    x = np.random.default_rng(seed).standard_normal((rows, cols)) * scale
+    m = x.max(axis=1, keepdims=True)
+    expected = (m + np.log(np.exp(x - m).sum(axis=1, keepdims=True)))[:, 0]
+    got = backend.to_numpy(backend.logsumexp(xp.asarray(x), axis=1))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_logsumexp_of_all_minus_inf_is_minus_inf(xp):
+    x = xp.asarray(np.array([[-np.inf, -np.inf], [0.0, -np.inf]]))
+    got = backend.to_numpy(backend.logsumexp(x, axis=1, keepdims=True))
+    assert got[0, 0] == -np.inf and got[1, 0] == 0.0
+
+
+def test_available_lists_numpy_and_strict():
+    names = backend.available()
+    assert "numpy" in names and "strict" in names
