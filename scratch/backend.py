@@ -180,6 +180,10 @@ class Backend:
         """Place ``a`` (a NumPy array, a list, or an array of another backend) on this device."""
         if is_array(a) and backend_name(a) != self.name:
             a = to_numpy(a)
+        if dtype is None and not self._float64:
+            a = np.asarray(a)
+            if a.dtype == np.float64:  # this device has no float64: its default float
+                dtype = self.xp.float32
         if self.name == "torch" and isinstance(a, np.ndarray):
             return self.xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=self.device)
         if self.name == "numpy":
@@ -281,8 +285,8 @@ def get(name: str | None = None) -> Backend:
             import array_api_compat.cupy as cxp
 
             return Backend("cupy", cxp, cupy.cuda.Device())
-        import torch
         import array_api_compat.torch as txp
+        import torch
 
         dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return Backend("torch", txp, dev)
@@ -351,7 +355,9 @@ class Rng:
         """Indices drawn from range(n), optionally without replacement or with weights ``p``."""
         if p is not None and self.backend.name != "cupy":
             p = to_numpy(p)
-        return self._place(self._gen.choice(n, size=size, replace=replace, p=p), self.backend.xp.int64)
+        return self._place(
+            self._gen.choice(n, size=size, replace=replace, p=p), self.backend.xp.int64
+        )
 
     def spawn_seed(self) -> int:
         """A fresh integer seed drawn from this generator (for child generators)."""

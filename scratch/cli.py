@@ -1,10 +1,10 @@
 """The ``scratch`` command: info, tour, train, bench, gradcheck.
 
-    scratch info                         versions, backends, devices, BLAS, GPU
-    scratch tour [--backend B] [--out D] every algorithm, its check, its figures
-    scratch train mlp|cnn|... [--backend B]
-    scratch bench [--quick]              benchmarks against the peers
-    scratch gradcheck NAME [--shape S]   check a functional op's gradients
+scratch info                         versions, backends, devices, BLAS, GPU
+scratch tour [--backend B] [--out D] every algorithm, its check, its figures
+scratch train mlp|cnn|... [--backend B]
+scratch bench [--quick]              benchmarks against the peers
+scratch gradcheck NAME [--shape S]   check a functional op's gradients
 """
 
 from __future__ import annotations
@@ -23,10 +23,23 @@ from . import __version__, backend
 
 
 def _versions() -> list[tuple[str, str]]:
-    rows = [("python", platform.python_version()), ("scratch", __version__),
-            ("numpy", np.__version__)]
-    for mod in ("array_api_compat", "array_api_strict", "cupy", "torch", "scipy", "sklearn",
-                "hmmlearn", "matplotlib", "tqdm", "hypothesis"):
+    rows = [
+        ("python", platform.python_version()),
+        ("scratch", __version__),
+        ("numpy", np.__version__),
+    ]
+    for mod in (
+        "array_api_compat",
+        "array_api_strict",
+        "cupy",
+        "torch",
+        "scipy",
+        "sklearn",
+        "hmmlearn",
+        "matplotlib",
+        "tqdm",
+        "hypothesis",
+    ):
         try:
             m = importlib.import_module(mod)
             rows.append((mod, getattr(m, "__version__", "?")))
@@ -42,8 +55,10 @@ def _blas() -> str:
         infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
         if infos:
             i = infos[0]
-            return (f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
-                    f"{i.get('num_threads')} threads)")
+            return (
+                f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+                f"{i.get('num_threads')} threads)"
+            )
     except ImportError:
         pass
     cfg = getattr(np, "show_config", None)
@@ -74,8 +89,10 @@ def gpu_summary() -> list[str]:
             free, total = cupy.cuda.runtime.memGetInfo()
         lines.append(f"gpu {d}: {name}, {total / 2**30:.1f} GiB ({free / 2**30:.1f} GiB free)")
     pool = cupy.get_default_memory_pool()
-    lines.append(f"cupy pool: {pool.used_bytes() / 2**20:.1f} MiB used, "
-                 f"{pool.total_bytes() / 2**20:.1f} MiB held")
+    lines.append(
+        f"cupy pool: {pool.used_bytes() / 2**20:.1f} MiB used, "
+        f"{pool.total_bytes() / 2**20:.1f} MiB held"
+    )
     return lines
 
 
@@ -106,23 +123,30 @@ def cmd_tour(args) -> int:
     only = [n for item in (args.only or []) for n in item.split(",") if n]
     rows = run_tour(args.backend, args.out, only=only or None, quiet=args.quiet)
     failed = [r.name for r in rows if not r.passed]
-    print(f"{len(rows) - len(failed)} passed, {len(failed)} failed"
-          + (f": {', '.join(failed)}" if failed else "") + f"; figures in {args.out}/index.html")
+    print(
+        f"{len(rows) - len(failed)} passed, {len(failed)} failed"
+        + (f": {', '.join(failed)}" if failed else "")
+        + f"; figures in {args.out}/index.html"
+    )
     return 1 if failed else 0
 
 
 def _training_modules() -> dict[str, str]:
     from . import training
 
-    return {m.name: f"{training.__name__}.{m.name}" for m in pkgutil.iter_modules(training.__path__)
-            if not m.name.startswith("_")}
+    return {
+        m.name: f"{training.__name__}.{m.name}"
+        for m in pkgutil.iter_modules(training.__path__)
+        if not m.name.startswith("_")
+    }
 
 
 def cmd_bench(args) -> int:
     root = Path(__file__).resolve().parents[1]
     if not (root / "benchmarks" / "run.py").exists():
-        print("scratch bench needs a source checkout (benchmarks/ beside scratch/)",
-              file=sys.stderr)
+        print(
+            "scratch bench needs a source checkout (benchmarks/ beside scratch/)", file=sys.stderr
+        )
         return 2
     sys.path.insert(0, str(root))
     from benchmarks.run import main as bench_main
@@ -137,8 +161,9 @@ def cmd_gradcheck(args) -> int:
 
     fn = getattr(functional, args.name, None)
     if fn is None or not callable(fn):
-        names = sorted(n for n in dir(functional) if not n.startswith("_")
-                       and callable(getattr(functional, n)))
+        names = sorted(
+            n for n in dir(functional) if not n.startswith("_") and callable(getattr(functional, n))
+        )
         print(f"unknown function {args.name!r}; choose from {', '.join(names)}", file=sys.stderr)
         return 2
     shape = tuple(int(s) for s in args.shape.split(",") if s)
@@ -157,8 +182,11 @@ def cmd_gradcheck(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="scratch", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="scratch",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"scratch {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -183,13 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
         mod.add_arguments(t)
         t.set_defaults(func=mod.run)
 
-    s = sub.add_parser("bench", help="benchmarks against the peers (see benchmarks/README.md)",
-                       add_help=False)
+    s = sub.add_parser(
+        "bench", help="benchmarks against the peers (see benchmarks/README.md)", add_help=False
+    )
     s.add_argument("bench_args", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_bench)
 
-    s = sub.add_parser("gradcheck", help="check a scratch.functional op against central "
-                       "differences")
+    s = sub.add_parser(
+        "gradcheck", help="check a scratch.functional op against central differences"
+    )
     s.add_argument("name", help="a scratch.functional function, e.g. sigmoid")
     s.add_argument("--shape", default="3,4", help="input shape, e.g. 2,3,4")
     s.add_argument("--backend", default=None, help=backends)

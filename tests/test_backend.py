@@ -101,8 +101,13 @@ def test_rng_gives_the_same_numbers_on_numpy_and_strict(seed):
 
 def test_rng_lives_on_the_device(xp):
     r = xp.rng(0)
-    for a in (r.normal(size=3), r.uniform(size=3), r.integers(0, 3, size=3), r.permutation(3),
-              r.choice(3, size=2, p=np.array([0.2, 0.3, 0.5]))):
+    for a in (
+        r.normal(size=3),
+        r.uniform(size=3),
+        r.integers(0, 3, size=3),
+        r.permutation(3),
+        r.choice(3, size=2, p=np.array([0.2, 0.3, 0.5])),
+    ):
         assert backend.backend_name(a) == xp.name
         assert backend.device_of(a) == xp.device
 

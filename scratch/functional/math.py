@@ -478,8 +478,12 @@ class GetItem(Function):
         self.kind = _classify(self.key, x)
         if self.kind == "int":
             keys = self.key if isinstance(self.key, tuple) else (self.key,)
-            keys = tuple(xp.asarray(k, device=backend.device_of(x)) if isinstance(k, np.ndarray)
-                         and backend.backend_name(x) != "numpy" else k for k in keys)
+            keys = tuple(
+                xp.asarray(k, device=backend.device_of(x))
+                if isinstance(k, np.ndarray) and backend.backend_name(x) != "numpy"
+                else k
+                for k in keys
+            )
             k = self.n_keys = len(keys)
             idx = _linear_index(xp, keys, self.x_shape)
             self.flat_idx = idx

@@ -183,8 +183,13 @@ def gradgradcheck(
     def _first_derivative(*xs):
         ys = _outputs(fn, xs)
         pairs = [(y, Tensor(v)) for y, v in zip(ys, vs) if y.requires_grad]
-        gs = grad([y for y, _ in pairs], [xs[i] for i in checked],
-                  grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
+        gs = grad(
+            [y for y, _ in pairs],
+            [xs[i] for i in checked],
+            grad_outputs=[v for _, v in pairs],
+            create_graph=True,
+            allow_unused=True,
+        )
         out = []
         for i, g in zip(checked, gs):
             out.append(g if g is not None else xs[i] * 0.0)

@@ -15,8 +15,9 @@ from ..backend import Backend
 
 def shapes(min_dims=1, max_dims=3, min_side=1, max_side=5):
     """Array shapes with bounded rank and sides."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def floats(lo=-3.0, hi=3.0):
@@ -37,8 +38,9 @@ def arrays(draw, bk: Backend, shape=None, lo=-3.0, hi=3.0, dtype=None):
 @st.composite
 def broadcastable_pair(draw, bk: Backend, lo=-3.0, hi=3.0):
     """Two arrays whose shapes broadcast against each other (size-1 and missing axes)."""
-    shapes_ = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                                     max_side=4))
+    shapes_ = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+    )
     a = draw(arrays(bk, shapes_.input_shapes[0], lo, hi))
     b = draw(arrays(bk, shapes_.input_shapes[1], lo, hi))
     return a, b

@@ -77,8 +77,9 @@ def discover() -> list[Step]:
     return sorted(STEPS.values(), key=lambda s: (s.order, s.name))
 
 
-def run_tour(backend_name: str | None, out: str | Path, only: list[str] | None = None,
-             quiet: bool = False) -> list[Row]:
+def run_tour(
+    backend_name: str | None, out: str | Path, only: list[str] | None = None, quiet: bool = False
+) -> list[Row]:
     """Run the steps (all, or those named in ``only``) and write ``out/index.html``."""
     bk = backend.get(backend_name)
     out = Path(out)
@@ -101,10 +102,20 @@ def run_tour(backend_name: str | None, out: str | Path, only: list[str] | None =
             o = s.fn(bk, out)
         except Exception as e:  # noqa: BLE001 - a failing step is reported, the tour goes on
             tb = traceback.format_exc(limit=3)
-            o = Outcome(result=f"error: {type(e).__name__}: {e}", check=tb.strip().splitlines()[-1],
-                        passed=False)
-        row = Row(s.name, bk.name, o.result, o.check, bool(o.passed),
-                  time.perf_counter() - t0, list(o.figures))
+            o = Outcome(
+                result=f"error: {type(e).__name__}: {e}",
+                check=tb.strip().splitlines()[-1],
+                passed=False,
+            )
+        row = Row(
+            s.name,
+            bk.name,
+            o.result,
+            o.check,
+            bool(o.passed),
+            time.perf_counter() - t0,
+            list(o.figures),
+        )
         rows.append(row)
         if not quiet:
             print(_format(row), flush=True)
@@ -118,8 +129,10 @@ def _header() -> str:
 
 def _format(r: Row) -> str:
     status = "ok" if r.passed else "FAIL"
-    return (f"{r.name:<16} {r.backend:<8} {r.result[:34]:<34} {r.check[:44]:<44} "
-            f"{status:<6} {r.seconds:6.2f}")
+    return (
+        f"{r.name:<16} {r.backend:<8} {r.result[:34]:<34} {r.check[:44]:<44} "
+        f"{status:<6} {r.seconds:6.2f}"
+    )
 
 
 def write_index(rows: list[Row], out: Path) -> Path:

@@ -29,8 +29,6 @@ class WrongCube(Function):
         return gy * 3.0 * Tensor(x.data * x.data)  # x.data breaks the graph: d2y/dx2 = 0
 
 
-
-
 def _x(xp, shape=(3, 2), offset=0.5):
     rng = np.random.default_rng(0)
     return Tensor(xp.asarray(rng.random(shape) + offset), requires_grad=True)
@@ -75,5 +73,3 @@ def test_gradcheck_refuses_float32(xp32):
 def test_gradcheck_needs_an_input_that_requires_grad(xp):
     with pytest.raises(ValueError, match="requires_grad"):
         gradcheck(lambda x: x * x, [Tensor(xp.ones(2))])
-
-
