@@ -36,6 +36,7 @@ the end of this file, each with one portable path and optional fast paths.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,10 +57,17 @@ __all__ = [
     "backend_name",
     "scatter_add",
     "logsumexp",
+    "erf",
     "Rng",
+    "asarray_like",
+    "save_npz",
+    "load_npz",
 ]
 
 NAMES = ("numpy", "cupy", "torch", "strict")
+
+# scratch.autograd.Tensor and its subclass scratch.nn.Parameter (matched by name: no import)
+_TENSOR_TYPES = ("Tensor", "Parameter")
 
 _INSTALL_HINT = {
     "numpy": "pip install numpy",
@@ -73,9 +81,23 @@ class BackendError(TypeError):
     """Arrays from different libraries or devices, or a backend that is not usable here."""
 
 
+# Per-type caches: whether a type is an array type, and the namespace of an array type.
+# Both answers depend on the type alone; caching them takes array_api_compat's lookups
+# out of the per-operation path (autograd calls namespace() for every op).
+_IS_ARRAY: dict[type, bool] = {}
+_NAMESPACE_OF_TYPE: dict[type, Any] = {}
+
+
 def is_array(x: Any) -> bool:
     """True for an array of any supported library (not a Python scalar, not a Tensor)."""
-    return array_api_compat.is_array_api_obj(x) and not isinstance(x, (int, float, bool, complex))
+    t = type(x)
+    known = _IS_ARRAY.get(t)
+    if known is None:
+        known = bool(
+            array_api_compat.is_array_api_obj(x) and not isinstance(x, (int, float, bool, complex))
+        )
+        _IS_ARRAY[t] = known
+    return known
 
 
 def _describe(x: Any) -> str:
@@ -97,9 +119,18 @@ def namespace(*arrays: Any):
         names both, e.g. ``numpy array on cpu`` and ``array_api_strict array on device1``.
     """
     arrays = [a for a in arrays if a is not None and not isinstance(a, (int, float, bool))]
-    arrays = [getattr(a, "data", a) if type(a).__name__ == "Tensor" else a for a in arrays]
+    arrays = [getattr(a, "data", a) if type(a).__name__ in _TENSOR_TYPES else a for a in arrays]
     if not arrays:
         raise BackendError("namespace() needs at least one array to decide the backend")
+    # fast path: arrays of one already-seen type on one device (numpy has only the cpu)
+    t = type(arrays[0])
+    xp = _NAMESPACE_OF_TYPE.get(t)
+    if xp is not None and all(type(a) is t for a in arrays):
+        if len(arrays) == 1 or t is np.ndarray:
+            return xp
+        d = array_api_compat.device(arrays[0])
+        if all(array_api_compat.device(a) == d for a in arrays[1:]):
+            return xp
     for a in arrays:
         if not is_array(a):
             raise BackendError(f"expected an array, got {type(a).__name__}")
@@ -121,17 +152,23 @@ def namespace(*arrays: Any):
             f"arrays on different devices cannot be combined: {devices[0]} and {devices[1]}; "
             "move them explicitly with scratch.backend.get(name).asarray(...)"
         )
+    if all(type(a) is t for a in arrays):
+        _NAMESPACE_OF_TYPE[t] = xp
     return xp
 
 
 def device_of(x: Any):
     """The device an array lives on."""
-    return array_api_compat.device(getattr(x, "data", x) if type(x).__name__ == "Tensor" else x)
+    if type(x) is np.ndarray:  # fast path: NumPy lives on the cpu
+        return "cpu"
+    return array_api_compat.device(
+        getattr(x, "data", x) if type(x).__name__ in _TENSOR_TYPES else x
+    )
 
 
 def backend_name(x: Any) -> str:
     """The scratch backend name of an array: numpy, cupy, torch or strict."""
-    x = getattr(x, "data", x) if type(x).__name__ == "Tensor" else x
+    x = getattr(x, "data", x) if type(x).__name__ in _TENSOR_TYPES else x
     if array_api_compat.is_numpy_array(x):
         return "numpy"
     if array_api_compat.is_cupy_array(x):
@@ -145,7 +182,7 @@ def backend_name(x: Any) -> str:
 
 def to_numpy(x: Any) -> np.ndarray:
     """Copy an array of any backend to a NumPy array on the host (the one explicit way back)."""
-    x = getattr(x, "data", x) if type(x).__name__ == "Tensor" else x
+    x = getattr(x, "data", x) if type(x).__name__ in _TENSOR_TYPES else x
     if isinstance(x, np.ndarray) or np.isscalar(x):
         return np.asarray(x)
     if array_api_compat.is_cupy_array(x):
@@ -439,3 +476,133 @@ def logsumexp(x, axis=None, keepdims: bool = False):
     if not keepdims:
         out = xp.squeeze(out, axis=axis) if axis is not None else xp.reshape(out, ())
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# Explicit transfers to a reference array's device, and to/from .npz files on disk
+# ----------------------------------------------------------------------------------------
+
+
+def asarray_like(a: Any, ref: Any):
+    """A copy of ``a`` (host data or any backend's array) on ``ref``'s device with its dtype.
+
+    One explicit transfer: arrays of another library or device go through the host;
+    the dtype is converted on the host first, so a float64 source reaches a device
+    without float64 (strict's ``no_float64``) as float32 without ever existing there.
+    """
+    ref = getattr(ref, "data", ref) if type(ref).__name__ in _TENSOR_TYPES else ref
+    a = getattr(a, "data", a) if type(a).__name__ in _TENSOR_TYPES else a
+    xp = namespace(ref)
+    dev = device_of(ref)
+    if is_array(a) and backend_name(a) == backend_name(ref) and device_of(a) == dev:
+        return xp.astype(a, ref.dtype, copy=True)
+    host_dtype = to_numpy(xp.zeros((0,), dtype=ref.dtype, device=dev)).dtype
+    host = np.array(to_numpy(a), dtype=host_dtype, copy=True)
+    if backend_name(ref) == "numpy":
+        return host
+    if backend_name(ref) == "torch":
+        return xp.asarray(np.ascontiguousarray(host), device=dev)
+    return xp.asarray(host, device=dev)
+
+
+def save_npz(path, arrays: dict[str, Any]) -> None:
+    """Write ``{name: array}`` (any backend) to ``path`` as .npz, atomically (scratch.io)."""
+    from .io import atomic_open
+
+    host = {k: to_numpy(v) for k, v in arrays.items()}
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **host)
+
+
+def load_npz(path) -> dict[str, np.ndarray]:
+    """Read a .npz written by ``save_npz`` into host arrays.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValueError
+        When the file is truncated, corrupt or not an .npz archive.
+    """
+    import zipfile
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: np.array(z[k]) for k in z.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
+        raise ValueError(
+            f"could not read {path}: truncated or corrupt .npz file ({type(e).__name__}: {e})"
+        ) from e
+
+
+def erf(x):
+    r"""The error function erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt, elementwise.
+
+    The Array-API standard has no erf; GELU and the normal CDF need it.
+
+    Portable path (any Array-API library), accurate to ~1e-15 in float64:
+
+    * |x| < 2.5, the series with positive terms only (no cancellation),
+      erf(x) = 2/sqrt(pi) exp(-x^2) sum_{n>=0} 2^n x^(2n+1) / (1 * 3 * ... * (2n+1)),
+      whose terms obey t_n = t_{n-1} * 2 x^2 / (2n + 1); 40 terms reach 1e-16 at x = 2.5.
+    * |x| >= 2.5, the continued fraction of the complement (Laplace),
+      erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))),
+      evaluated bottom-up from depth 40, and erf(x) = sign(x) (1 - erfc(|x|)).
+    * |x| > 6 gives erf(x) = sign(x) to double precision (erfc(6) ~ 2e-17): both branches
+      see |x| clipped to [0, 6], so x^2 never overflows, even for float32 inputs near 1e38.
+
+    Fast paths: ``torch.special.erf``, ``cupyx.scipy.special.erf``, ``scipy.special.erf``
+    (NumPy, when SciPy is installed).
+
+    Parameters
+    ----------
+    x : real floating array of any backend
+
+    Returns
+    -------
+    array of the same shape, dtype and device
+    """
+    xp = namespace(x)
+    if not xp.isdtype(x.dtype, "real floating"):
+        raise TypeError(f"erf needs a real floating array, got dtype {x.dtype}")
+    name = backend_name(x)
+    if name == "torch":
+        import torch
+
+        return torch.special.erf(x)
+    if name == "cupy":
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special.erf(x)
+    if name == "numpy":
+        try:
+            import scipy.special
+        except ImportError:
+            return _erf_portable(x)
+        return scipy.special.erf(x)
+    return _erf_portable(x)
+
+
+def _erf_portable(x, terms: int = 40):
+    """erf on any Array-API namespace: series for |x| < 2.5, continued fraction beyond."""
+    xp = namespace(x)
+    a = xp.minimum(xp.abs(x), 6.0)
+    # series branch, evaluated at s = min(a, 2.5) so it is only ever used where it converges
+    s = xp.minimum(a, 2.5)
+    s2 = s * s
+    term = s
+    total = s
+    for n in range(1, terms):
+        term = term * (2.0 * s2) / (2 * n + 1)
+        total = total + term
+    erf_small = (2.0 / math.sqrt(math.pi)) * xp.exp(-s2) * total
+    # continued-fraction branch, evaluated at c = max(a, 2.5)
+    c = xp.maximum(a, 2.5)
+    f = c
+    for k in range(terms, 0, -1):
+        f = c + (k / 2.0) / f
+    erfc_large = xp.exp(-c * c) / (math.sqrt(math.pi) * f)
+    magnitude = xp.where(a < 2.5, erf_small, 1.0 - erfc_large)
+    return xp.where(x < 0, -magnitude, magnitude)

@@ -88,9 +88,11 @@ def gpu_summary() -> list[str]:
         with cupy.cuda.Device(d):
             free, total = cupy.cuda.runtime.memGetInfo()
         lines.append(f"gpu {d}: {name}, {total / 2**30:.1f} GiB ({free / 2**30:.1f} GiB free)")
+    # The pool belongs to this process: "held" is what it took from the GPU and keeps for
+    # reuse, "used" what live arrays occupy (benchmarks/gpu_memory.py follows both).
     pool = cupy.get_default_memory_pool()
     lines.append(
-        f"cupy pool: {pool.used_bytes() / 2**20:.1f} MiB used, "
+        f"cupy pool (this process): {pool.used_bytes() / 2**20:.1f} MiB used, "
         f"{pool.total_bytes() / 2**20:.1f} MiB held"
     )
     return lines
@@ -229,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        # Everything after "bench" is benchmarks.run's: argparse's REMAINDER would reject
+        # a leading option such as `scratch bench --tiny`.
+        return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -47,6 +47,18 @@ def enable_grad():
     return set_grad_enabled(True)
 
 
+_TENSOR: tuple = ()
+
+
+def _load_tensor() -> tuple:
+    """(Tensor, as_tensor), imported once on first use (tensor.py imports this module)."""
+    global _TENSOR
+    from .tensor import Tensor, as_tensor
+
+    _TENSOR = (Tensor, as_tensor)
+    return _TENSOR
+
+
 class Function:
     """Base class of differentiable operations. Subclass and define forward/backward."""
 
@@ -54,10 +66,13 @@ class Function:
     generation: int = 0
 
     def __call__(self, *inputs):
-        from .tensor import Tensor, as_tensor
-
-        like = next((x for x in inputs if isinstance(x, Tensor)), None)
-        inputs = tuple(as_tensor(x, like) for x in inputs)
+        Tensor, as_tensor = _TENSOR or _load_tensor()  # no import machinery per operation
+        like = None
+        for x in inputs:
+            if isinstance(x, Tensor):
+                like = x
+                break
+        inputs = tuple(x if isinstance(x, Tensor) else as_tensor(x, like) for x in inputs)
         raw = [x.data for x in inputs]
         if len(raw) > 1:
             backend.namespace(*raw)  # a clear BackendError for mixed libraries/devices

@@ -247,10 +247,16 @@ class Tensor:
         return _m().clip(self, min, max)
 
 
-def _m():
-    from ..functional import math
+_MATH = []
 
-    return math
+
+def _m():
+    """scratch.functional.math, imported once on first use (it imports this module)."""
+    if not _MATH:
+        from ..functional import math
+
+        _MATH.append(math)
+    return _MATH[0]
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:

@@ -1,5 +1,31 @@
 """Differentiable functions, like torch.nn.functional: Tensors in, Tensors out."""
 
+from .activations import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    normal_cdf,
+    relu,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+)
+from .conv import conv2d, conv_transpose2d
+from .linear import dropout, linear
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 from .math import (
     abs,
     broadcast_to,
@@ -22,8 +48,32 @@ from .math import (
     transpose,
     where,
 )
+from .norm import batch_norm, group_norm, instance_norm, layer_norm
+from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
+    "elu",
+    "gelu",
+    "hardtanh",
+    "leaky_relu",
+    "log_softmax",
+    "normal_cdf",
+    "relu",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "tanh",
+    "dropout",
+    "linear",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
     "abs",
     "broadcast_to",
     "clip",
@@ -44,4 +94,13 @@ __all__ = [
     "sum_to",
     "transpose",
     "where",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "batch_norm",
+    "layer_norm",
+    "group_norm",
+    "instance_norm",
 ]

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import Function, is_grad_enabled
 from ..autograd.tensor import Tensor, as_tensor
 
 # ---------------------------------------------------------------------------------------
@@ -538,8 +538,8 @@ class Concat(Function):
         axis = self.axis % gy.ndim
         out, start = [], 0
         for n in self.sizes:
-            key = (slice(None),) * axis + (slice(start, start + n),)
-            out.append(gy[key])
+            key = (slice(None),) * axis + (slice(start, start + n), Ellipsis)
+            out.append(gy[key])  # Ellipsis: strict indexing must name every axis
             start += n
         return tuple(out)
 
@@ -555,7 +555,7 @@ class Stack(Function):
 
     def backward(self, gy):
         axis = self.axis % gy.ndim
-        return tuple(gy[(slice(None),) * axis + (i,)] for i in range(len(self.inputs)))
+        return tuple(gy[(slice(None),) * axis + (i, Ellipsis)] for i in range(len(self.inputs)))
 
 
 def concatenate(xs, axis=0) -> Tensor:
@@ -657,3 +657,45 @@ def matmul(a, b) -> Tensor:
     if b.ndim == 1:
         return reshape(MatMul()(a, reshape(b, (-1, 1))), a.shape[:-1])
     return MatMul()(a, b)
+
+
+class Affine(Function):
+    r"""y = x W^T + b, fused into one node (the dense layer's affine map).
+
+    With y_{..j} = sum_i x_{..i} W_{ji} + b_j and the leading axes flattened into rows:
+      dL/dx = gy W,   dL/dW = gy^T x,   dL/db = sum over rows of gy.
+    Shapes: x (..., in), W (out, in), b (out,) or absent, y (..., out).
+    One node instead of transpose + matmul + broadcast add (and their backward nodes):
+    fewer Python calls per layer. Without ``create_graph`` the backward works on raw
+    arrays; with it, it is written with the differentiable ops above (double backward).
+    """
+
+    def forward(self, x, W, b=None):
+        xp = backend.namespace(x)
+        y = xp.matmul(x, xp.matrix_transpose(W))
+        return y if b is None else y + b
+
+    def backward(self, gy):
+        x, W = self.inputs[0], self.inputs[1]
+        b = self.inputs[2] if len(self.inputs) > 2 else None
+        n_in, n_out = W.shape[1], W.shape[0]
+        if is_grad_enabled():  # create_graph=True: record the gradient's own graph
+            gy2 = reshape(gy, (-1, n_out))
+            gx = matmul(gy, W) if x.requires_grad else None
+            gW = matmul(matrix_transpose(gy2), reshape(x, (-1, n_in))) if W.requires_grad else None
+            gb = sum(gy2, axis=0) if b is not None and b.requires_grad else None
+            return gx, gW, gb
+        xp = backend.namespace(gy.data)
+        gy2 = xp.reshape(gy.data, (-1, n_out))
+        gx = Tensor(xp.matmul(gy.data, W.data)) if x.requires_grad else None
+        gW = None
+        if W.requires_grad:
+            x2 = xp.reshape(x.data, (-1, n_in))
+            gW = Tensor(xp.matmul(xp.matrix_transpose(gy2), x2))
+        gb = Tensor(xp.sum(gy2, axis=0)) if b is not None and b.requires_grad else None
+        return gx, gW, gb
+
+
+def affine(x, weight, bias=None) -> Tensor:
+    """y = x W^T + b as one graph node (see Affine); ``bias`` may be None."""
+    return Affine()(x, weight) if bias is None else Affine()(x, weight, bias)

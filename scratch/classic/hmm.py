@@ -1,0 +1,619 @@
+r"""Hidden Markov models: evaluation, decoding and learning (Baum-Welch), batched.
+
+A hidden Markov model lambda = (pi, A, B) (Rabiner 1989; Li Hang, *Statistical
+Learning Methods*, ch. 10) has K hidden states q_t and observations o_t with
+
+    P(O, Q | lambda) = pi_{q_1} b_{q_1}(o_1) prod_{t=2}^T a_{q_{t-1} q_t} b_{q_t}(o_t).
+
+The three problems and where they are solved:
+
+* evaluation, P(O | lambda) = sum_Q P(O, Q | lambda): the forward and backward
+  recursions, scaled (log P = sum_t log c_t) or in log space -> ``score``,
+  ``score_samples`` (kernels in ``hmm_algorithms``);
+* decoding: Viterbi, argmax_Q P(O, Q | lambda) -> ``decode``; posterior decoding,
+  argmax_i gamma_t(i) -> ``predict``, ``predict_proba``;
+* learning: Baum-Welch (EM) -> ``fit``; supervised maximum likelihood from labelled
+  state paths (counting) -> ``fit_supervised``.
+
+Baum-Welch. The E-step computes, under the current lambda,
+gamma_t(i) = P(q_t = i | O) and xi_t(i, j) = P(q_t = i, q_{t+1} = j | O);
+the M-step maximizes the expected complete-data log likelihood:
+
+    pi_i  = sum_seq gamma_1(i) / (number of sequences),
+    a_ij  = sum_t xi_t(i, j) / sum_t sum_j xi_t(i, j),
+    and the emission parameters from gamma (``CategoricalHMM``, ``GaussianHMM``).
+
+With Dirichlet priors of concentration alpha (``startprob_prior``, ``transmat_prior``,
+``emissionprob_prior``) the MAP update adds alpha - 1 to each expected count and clips
+at zero (alpha = 1: no prior). Each EM iteration never lowers P(O | lambda)
+(Baum's inequality); ``monitor_.history`` records log P before each M-step, and fitting
+stops when its improvement drops below ``tol`` (hmmlearn's rule).
+
+All sequences of a call are processed together: padded to the longest, time-major,
+one batched matrix product per time step (see ``hmm_algorithms``).
+"""
+
+from __future__ import annotations
+
+import operator
+import sys
+from typing import Any
+
+from .. import backend
+from ..backend import to_numpy
+from . import hmm_algorithms as alg
+from ._validation import (
+    _default_float,
+    backend_of,
+    check_array,
+    check_is_fitted,
+    check_positive,
+    seed_of,
+)
+
+__all__ = ["ConvergenceMonitor", "BaseHMM", "CategoricalHMM"]
+
+
+class ConvergenceMonitor:
+    """History of the log likelihood during Baum-Welch, and the stopping rule.
+
+    Attributes
+    ----------
+    history : list of float
+        log P(O | lambda) before each M-step (host floats).
+    iter : int
+        Iterations performed.
+    converged : bool
+        ``iter == n_iter`` or the last improvement ``history[-1] - history[-2] < tol``.
+    """
+
+    def __init__(self, tol: float, n_iter: int, verbose: bool = False):
+        self.tol = tol
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.history: list[float] = []
+        self.iter = 0
+
+    def report(self, log_prob: float) -> None:
+        """Record the log likelihood of one iteration (printed to stderr when verbose)."""
+        if self.verbose:
+            delta = log_prob - self.history[-1] if self.history else float("nan")
+            print(f"{self.iter + 1:>10d} {log_prob:>16.8f} {delta:>+16.8f}", file=sys.stderr)
+        self.history.append(log_prob)
+        self.iter += 1
+
+    @property
+    def converged(self) -> bool:
+        return self.iter == self.n_iter or (
+            len(self.history) >= 2 and self.history[-1] - self.history[-2] < self.tol
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ConvergenceMonitor(tol={self.tol}, n_iter={self.n_iter}, iter={self.iter}, "
+            f"converged={self.converged}, history={self.history})"
+        )
+
+
+def check_lengths(lengths: Any, n_samples: int) -> list[int]:
+    """``lengths`` as a list of positive ints summing to ``n_samples`` (None: one sequence).
+
+    Lengths shape the padded batch and the Python time loop, so they live on the host;
+    an array of any backend is copied there once.
+    """
+    if lengths is None:
+        return [n_samples]
+    if backend.is_array(lengths):
+        lengths = to_numpy(lengths).reshape(-1).tolist()
+    try:
+        out = [operator.index(v) for v in lengths]
+    except TypeError as e:
+        raise TypeError(f"lengths must be a sequence of ints, got {lengths!r}") from e
+    if not out or min(out) < 1:
+        raise ValueError(f"lengths must be positive ints, got {out}")
+    if sum(out) != n_samples:
+        raise ValueError(
+            f"lengths sum to {sum(out)} but X has {n_samples} samples; they must match"
+        )
+    return out
+
+
+class BaseHMM:
+    """What every HMM shares: pi, A, the E-step, Viterbi, Baum-Welch, sampling.
+
+    Subclasses define the emissions: ``_check_X``, ``_log_frame`` (log b_j(x_n), (N, K)),
+    ``_init_emissions``, ``_m_step_emissions``, ``_check_emissions``, ``_sample_emissions``.
+    """
+
+    _emission_codes = ""
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        startprob_prior: Any = 1.0,
+        transmat_prior: Any = 1.0,
+        n_iter: int = 10,
+        tol: float = 1e-2,
+        random_state: Any = None,
+        init_params: str = "st",
+        params: str = "st",
+        implementation: str = "scaling",
+        verbose: bool = False,
+    ):
+        self.n_components = n_components
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.n_iter = n_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.init_params = init_params
+        self.params = params
+        self.implementation = implementation
+        self.verbose = verbose
+
+    # -- validation ------------------------------------------------------------------
+
+    def _check_hyper(self) -> None:
+        check_positive(self.n_components, "n_components", integer=True)
+        check_positive(self.n_iter, "n_iter", integer=True)
+        if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float)):
+            raise TypeError(f"tol must be a number, got {self.tol!r}")
+        if self.tol != self.tol:
+            raise ValueError("tol must be a number, got nan")
+        if self.implementation not in ("scaling", "log"):
+            raise ValueError(
+                f"implementation must be 'scaling' or 'log', got {self.implementation!r}"
+            )
+
+    def _param_like(self, value: Any, name: str, ref):
+        """A user-set parameter as a float array on ``ref``'s device (one explicit copy)."""
+        if value is None:
+            raise ValueError(f"{name} is not set; call fit(X) or set it")
+        return backend.asarray_like(value, ref)
+
+    def _check_stochastic(self, p, name: str, shape: tuple[int, ...]) -> None:
+        if tuple(p.shape) != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {tuple(p.shape)}")
+        xp = backend.namespace(p)
+        sums = xp.sum(p, axis=-1)
+        # one host decision: a clear error now instead of a silently wrong likelihood
+        ok = xp.all(p >= 0) & xp.all(xp.abs(sums - 1.0) < 1e-6)
+        if not bool(to_numpy(ok)):
+            raise ValueError(
+                f"{name} must be non-negative with rows summing to 1, got sums "
+                f"{to_numpy(sums).round(6).tolist()}"
+            )
+
+    def _check(self, X) -> None:
+        """Move the parameters onto X's device and check their shapes and sums."""
+        check_is_fitted(self, "startprob_")
+        xp = backend.namespace(X)
+        ref = xp.zeros((0,), dtype=self._float_of(X), device=backend.device_of(X))
+        K = self.n_components
+        self.startprob_ = self._param_like(self.startprob_, "startprob_", ref)
+        self.transmat_ = self._param_like(getattr(self, "transmat_", None), "transmat_", ref)
+        self._check_stochastic(self.startprob_, "startprob_", (K,))
+        self._check_stochastic(self.transmat_, "transmat_", (K, K))
+        self._check_emissions(ref)
+
+    def _float_of(self, X):
+        xp = backend.namespace(X)
+        return X.dtype if xp.isdtype(X.dtype, "real floating") else _default_float(xp, X)
+
+    # -- the E-step and the evaluation problem ----------------------------------------
+
+    def _scaled_lattice(self, X, batch):
+        """b_j(o_t) e^{-m_t} and m_t on the padded grid, (T, B, K) and (T, B)."""
+        return alg.shifted_frame(batch.pad(self._log_frame(X)))
+
+    def _posteriors(self, X, batch):
+        """log P per sequence (B,), gamma as rows of X (N, K), sum_t xi (K, K), sum gamma_1."""
+        if self.implementation == "scaling":
+            frame, m = self._scaled_lattice(X, batch)
+            log_prob, gamma, xi_sum = alg.posteriors_scaled(
+                self.startprob_, self.transmat_, frame, m, batch.mask
+            )
+        else:
+            log_prob, gamma, xi_sum = alg.posteriors_log(
+                alg.safe_log(self.startprob_),
+                alg.safe_log(self.transmat_),
+                batch.pad(self._log_frame(X)),
+                batch.mask,
+            )
+        xp = backend.namespace(gamma)
+        return log_prob, batch.unpad_rows(gamma), xi_sum, xp.sum(gamma[0, ...], axis=0)
+
+    def _sequence_log_probs(self, X, batch):
+        if self.implementation == "scaling":
+            frame, m = self._scaled_lattice(X, batch)
+            _, c = alg.forward_scaled(self.startprob_, self.transmat_, frame, batch.mask)
+            return alg.scaled_log_prob(c, m, batch.mask)
+        _, log_prob = alg.forward_log(
+            alg.safe_log(self.startprob_),
+            alg.safe_log(self.transmat_),
+            batch.pad(self._log_frame(X)),
+            batch.mask,
+        )
+        return log_prob
+
+    def _prepare(self, X, lengths):
+        self._check_hyper()
+        X = self._check_X(X)
+        self._check(X)
+        return X, alg.make_batch(check_lengths(lengths, X.shape[0]), X)
+
+    def score(self, X, lengths=None) -> float:
+        """log P(X | lambda), summed over the sequences (forward algorithm).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+        lengths : sequence of int, optional
+            Lengths of the concatenated sequences (default: one sequence).
+
+        Returns
+        -------
+        float
+            sum over sequences of log P(O | lambda) (one host scalar).
+        """
+        X, batch = self._prepare(X, lengths)
+        log_prob = self._sequence_log_probs(X, batch)
+        return float(to_numpy(backend.namespace(log_prob).sum(log_prob)))
+
+    def score_samples(self, X, lengths=None):
+        """log P(X | lambda) and the posteriors gamma_t(i) = P(q_t = i | O, lambda).
+
+        Returns
+        -------
+        log_prob : float
+        posteriors : array, shape (n_samples, n_components), on X's backend
+        """
+        X, batch = self._prepare(X, lengths)
+        log_prob, gamma, _, _ = self._posteriors(X, batch)
+        return float(to_numpy(backend.namespace(log_prob).sum(log_prob))), gamma
+
+    def predict_proba(self, X, lengths=None):
+        """gamma_t(i) = P(q_t = i | O, lambda), shape (n_samples, n_components)."""
+        return self.score_samples(X, lengths)[1]
+
+    def predict(self, X, lengths=None):
+        """Posterior decoding: q_t = argmax_i gamma_t(i), shape (n_samples,)."""
+        gamma = self.predict_proba(X, lengths)
+        xp = backend.namespace(gamma)
+        return xp.astype(xp.argmax(gamma, axis=1), xp.int64)
+
+    # -- decoding ----------------------------------------------------------------------
+
+    def decode(self, X, lengths=None, algorithm: str = "viterbi"):
+        """The most likely state path.
+
+        Parameters
+        ----------
+        algorithm : {"viterbi", "map"}
+            "viterbi": argmax_Q P(O, Q | lambda), returned with log P(O, Q* | lambda);
+            "map": q_t = argmax_i gamma_t(i), returned with sum_t log max_i gamma_t(i)
+            (hmmlearn returns sum_t max_i gamma_t(i) here, without the log).
+
+        Returns
+        -------
+        log_prob : float
+            Summed over the sequences.
+        state_sequence : int64 array, shape (n_samples,), on X's backend
+        """
+        if algorithm not in ("viterbi", "map"):
+            raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}")
+        X, batch = self._prepare(X, lengths)
+        xp = backend.namespace(X)
+        if algorithm == "map":
+            _, gamma, _, _ = self._posteriors(X, batch)
+            best = xp.max(gamma, axis=1)
+            log_prob = xp.sum(alg.safe_log(best))
+            path = xp.astype(xp.argmax(gamma, axis=1), xp.int64)
+            return float(to_numpy(log_prob)), path
+        log_frame = batch.pad(self._log_frame(X))
+        log_prob, path = alg.viterbi(
+            alg.safe_log(self.startprob_), alg.safe_log(self.transmat_), log_frame, batch.mask
+        )
+        path = batch.unpad_rows(path)
+        return float(to_numpy(xp.sum(log_prob))), path
+
+    # -- learning ----------------------------------------------------------------------
+
+    def _needs_init(self, code: str, name: str) -> bool:
+        return code in self.init_params or getattr(self, name, None) is None
+
+    def _init(self, X, rng) -> None:
+        """Random start for pi and A (rows of uniforms, normalized), then the emissions."""
+        xp, K, dt = backend.namespace(X), self.n_components, self._float_of(X)
+        if self._needs_init("s", "startprob_"):
+            p = xp.astype(rng.uniform(size=K), dt) + 1e-3
+            self.startprob_ = p / xp.sum(p)
+        if self._needs_init("t", "transmat_"):
+            a = xp.astype(rng.uniform(size=(K, K)), dt) + 1e-3
+            self.transmat_ = a / xp.sum(a, axis=1, keepdims=True)
+        self._init_emissions(X, rng)
+
+    @staticmethod
+    def _map_update(counts, prior, old):
+        """Dirichlet MAP: p proportional to max(prior - 1 + counts, 0); zeros of old kept.
+
+        A zero in the old parameter (a forbidden start or transition, e.g. left-right
+        models) stays zero; a row with no counts at all is left at zero.
+        """
+        xp = backend.namespace(counts)
+        p = xp.maximum(prior - 1.0 + counts, 0.0)
+        if old is not None:
+            p = xp.where(old == 0, 0.0, p)
+        s = xp.sum(p, axis=-1, keepdims=True)
+        return p / xp.where(s > 0, s, 1.0)
+
+    @staticmethod
+    def _prior(value, ref):
+        """A scalar prior as is, an array prior on ``ref``'s device."""
+        return value if isinstance(value, (int, float)) else backend.asarray_like(value, ref)
+
+    def _m_step(self, X, gamma, start_counts, trans_counts, params: str) -> None:
+        """pi, A from the expected counts (those named in ``params``); emissions from gamma."""
+        if "s" in params:
+            prior = self._prior(self.startprob_prior, start_counts)
+            self.startprob_ = self._map_update(start_counts, prior, self.startprob_)
+        if "t" in params:
+            prior = self._prior(self.transmat_prior, trans_counts)
+            self.transmat_ = self._map_update(trans_counts, prior, self.transmat_)
+        self._m_step_emissions(X, gamma, params)
+
+    def fit(self, X, lengths=None):
+        """Baum-Welch: EM from a random (or user-set) start until convergence.
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+            Concatenated observation sequences.
+        lengths : sequence of int, optional
+            Length of each sequence (default: one sequence).
+
+        Returns
+        -------
+        self
+        """
+        self._check_hyper()
+        X = self._check_X(X, fitting=True)
+        lengths = check_lengths(lengths, X.shape[0])
+        self._init(X, backend_of(X).rng(seed_of(self.random_state)))
+        self._check(X)
+        self.monitor_ = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
+        xp = backend.namespace(X)
+        batch = alg.make_batch(lengths, X)
+        for _ in range(self.n_iter):
+            log_prob, gamma, xi_sum, start_counts = self._posteriors(X, batch)
+            # the convergence test is a Python decision: one host scalar per iteration
+            self.monitor_.report(float(to_numpy(xp.sum(log_prob))))
+            self._m_step(X, gamma, start_counts, xi_sum, self.params)
+            if self.monitor_.converged:
+                break
+        return self
+
+    def fit_supervised(self, X, states, lengths=None):
+        """Maximum likelihood from labelled state paths: counting (with the priors).
+
+        pi_i = #{sequences starting in i} / #sequences, a_ij = #(i -> j) / #(i -> .),
+        and the emissions from the hard posteriors gamma_t(i) = [q_t = i]; the Dirichlet
+        priors add alpha - 1 pseudocounts as in the M-step.
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+        states : int array, shape (n_samples,)
+            Hidden state of each sample, in [0, n_components).
+        lengths : sequence of int, optional
+
+        Returns
+        -------
+        self
+        """
+        self._check_hyper()
+        X = self._check_X(X, fitting=True)
+        lengths = check_lengths(lengths, X.shape[0])
+        q = check_array(states, name="states", ndim=1, dtype="int", like=X)
+        if q.shape[0] != X.shape[0]:
+            raise ValueError(f"states has {q.shape[0]} entries but X has {X.shape[0]} samples")
+        xp, K = backend.namespace(X), self.n_components
+        # one host decision: labels outside [0, K) cannot be counted
+        if not bool(to_numpy(xp.all((q >= 0) & (q < K)))):
+            raise ValueError(f"states must lie in [0, {K}) (n_components={K})")
+        dt = self._float_of(X)
+        ks = xp.arange(K, dtype=q.dtype, device=backend.device_of(X))
+        gamma = xp.astype(q[:, None] == ks[None, :], dt)
+        batch = alg.make_batch(lengths, X)
+        G = batch.pad(gamma)  # (T, B, K), padded steps repeat the last state
+        if batch.mask is not None:
+            G = G * xp.astype(batch.mask, dt)[..., None]
+        T, B = batch.T, batch.B
+        pairs = xp.matmul(
+            xp.permute_dims(xp.reshape(G[:-1, ...], ((T - 1) * B, K)), (1, 0)),
+            xp.reshape(G[1:, ...], ((T - 1) * B, K)),
+        )
+        self.startprob_, self.transmat_ = None, None  # counting keeps no old zeros
+        self._init_supervised(X)
+        self._m_step(X, gamma, xp.sum(G[0, ...], axis=0), pairs, "st" + self._emission_codes)
+        return self
+
+    # -- sampling ----------------------------------------------------------------------
+
+    def sample(self, n_samples: int = 1, random_state: Any = None):
+        """Draw a sequence: q_1 ~ pi, q_t ~ A[q_{t-1}], o_t ~ b_{q_t} (inverse CDF).
+
+        Parameters
+        ----------
+        n_samples : int
+        random_state : int, Generator or None
+            Default: the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : array, shape (n_samples, n_features), on the parameters' backend
+        states : int64 array, shape (n_samples,)
+        """
+        check_is_fitted(self, "startprob_")
+        check_positive(n_samples, "n_samples", integer=True)
+        ref = self.startprob_
+        self._check(ref)
+        xp = backend.namespace(ref)
+        seed = seed_of(self.random_state if random_state is None else random_state)
+        rng = backend_of(ref).rng(seed)
+        K = self.n_components
+        u = xp.astype(rng.uniform(size=n_samples), ref.dtype)
+        cdf_pi = xp.cumulative_sum(self.startprob_)
+        cdf_A = xp.cumulative_sum(self.transmat_, axis=1)
+        # q_t = number of CDF entries <= u_t, i.e. the first i with u_t < F(i)
+        q = xp.sum(xp.astype(cdf_pi <= u[0], xp.int64), keepdims=True)
+        states = [xp.minimum(q, K - 1)]
+        for t in range(1, n_samples):
+            row = xp.take(cdf_A, states[-1], axis=0)[0, :]
+            q = xp.sum(xp.astype(row <= u[t], xp.int64), keepdims=True)
+            states.append(xp.minimum(q, K - 1))
+        states = xp.concat(states)
+        return self._sample_emissions(states, rng), states
+
+
+class CategoricalHMM(BaseHMM):
+    r"""HMM with categorical emissions: b_j(k) = P(o_t = k | q_t = j), k in 0..M-1.
+
+    Baum-Welch emission update (with Dirichlet prior beta):
+        b_j(k) = [sum_t gamma_t(j) [o_t = k] + beta - 1]^+ / normalizer,
+    computed as gamma^T @ onehot(O), one (K, N) @ (N, M) product.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of hidden states K.
+    startprob_prior, transmat_prior, emissionprob_prior : float or array
+        Dirichlet concentrations (1.0: no prior, plain maximum likelihood).
+    n_iter, tol : int, float
+        At most ``n_iter`` EM iterations; stop when log P improves by less than ``tol``.
+    random_state : int, Generator or None
+    init_params, params : str
+        Which of 's' (startprob_), 't' (transmat_), 'e' (emissionprob_) are initialized
+        randomly in ``fit`` and which are updated by EM.
+    n_features : int or None
+        Number of symbols M (default: max(X) + 1 at fit time).
+    implementation : {"scaling", "log"}
+        Scaled recursions (c_t) or log-space recursions (logsumexp).
+    verbose : bool
+        Print the log likelihood of each iteration to stderr.
+
+    Attributes
+    ----------
+    startprob_ : (K,)
+    transmat_ : (K, K)
+    emissionprob_ : (K, M)
+    monitor_ : ConvergenceMonitor
+    """
+
+    _emission_codes = "e"
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        startprob_prior: Any = 1.0,
+        transmat_prior: Any = 1.0,
+        emissionprob_prior: Any = 1.0,
+        n_iter: int = 10,
+        tol: float = 1e-2,
+        random_state: Any = None,
+        init_params: str = "ste",
+        params: str = "ste",
+        n_features: int | None = None,
+        implementation: str = "scaling",
+        verbose: bool = False,
+    ):
+        super().__init__(
+            n_components,
+            startprob_prior,
+            transmat_prior,
+            n_iter,
+            tol,
+            random_state,
+            init_params,
+            params,
+            implementation,
+            verbose,
+        )
+        self.emissionprob_prior = emissionprob_prior
+        self.n_features = n_features
+
+    def _check_X(self, X, fitting: bool = False):
+        X = check_array(X, name="X", ndim=2, dtype="int")
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"X must have shape (n_samples, 1) holding symbol indices, got {tuple(X.shape)}"
+            )
+        xp = backend.namespace(X)
+        # host decisions: symbols must index the emission table
+        low = int(to_numpy(xp.min(X)))
+        if low < 0:
+            raise ValueError(f"X must hold symbols >= 0, got {low}")
+        high = int(to_numpy(xp.max(X)))
+        if fitting and self.n_features is None and "e" in self.init_params:
+            self.n_features = high + 1
+        M = self._n_symbols()
+        if M is not None and high >= M:
+            raise ValueError(f"X holds symbol {high}, outside the range [0, {M}) of n_features")
+        return X
+
+    def _n_symbols(self):
+        if self.n_features is not None:
+            return self.n_features
+        e = getattr(self, "emissionprob_", None)
+        return None if e is None else int(e.shape[1])
+
+    def _scaled_lattice(self, X, batch):
+        """b_j(o_t) itself (m_t = 0): categorical probabilities need no shift."""
+        xp = backend.namespace(X)
+        symbols = xp.reshape(batch.pad(X), (-1,))
+        frame = xp.take(xp.permute_dims(self.emissionprob_, (1, 0)), symbols, axis=0)
+        frame = xp.reshape(frame, (batch.T, batch.B, self.n_components))
+        return frame, xp.zeros((batch.T, batch.B), dtype=frame.dtype, device=backend.device_of(X))
+
+    def _log_frame(self, X):
+        xp = backend.namespace(X)
+        # row n of the result is log b_.(o_n): the o_n-th column of B
+        return xp.take(alg.safe_log(xp.permute_dims(self.emissionprob_, (1, 0))), X[:, 0], axis=0)
+
+    def _init_emissions(self, X, rng) -> None:
+        if self._needs_init("e", "emissionprob_"):
+            xp, dt = backend.namespace(X), self._float_of(X)
+            b = xp.astype(rng.uniform(size=(self.n_components, self.n_features)), dt) + 1e-3
+            self.emissionprob_ = b / xp.sum(b, axis=1, keepdims=True)
+
+    def _init_supervised(self, X) -> None:
+        if self.n_features is None:
+            self.n_features = int(to_numpy(backend.namespace(X).max(X))) + 1
+        self.emissionprob_ = None
+
+    def _check_emissions(self, ref) -> None:
+        M = self._n_symbols()
+        self.emissionprob_ = self._param_like(
+            getattr(self, "emissionprob_", None), "emissionprob_", ref
+        )
+        self._check_stochastic(self.emissionprob_, "emissionprob_", (self.n_components, M))
+        self.n_features = M
+
+    def _m_step_emissions(self, X, gamma, params: str) -> None:
+        if "e" not in params:
+            return
+        xp = backend.namespace(X)
+        M = self.n_features
+        symbols = xp.arange(M, dtype=X.dtype, device=backend.device_of(X))
+        onehot = xp.astype(X[:, 0:1] == symbols[None, :], gamma.dtype)
+        counts = xp.matmul(xp.permute_dims(gamma, (1, 0)), onehot)
+        prior = self._prior(self.emissionprob_prior, gamma)
+        self.emissionprob_ = self._map_update(counts, prior, self.emissionprob_)
+
+    def _sample_emissions(self, states, rng):
+        xp = backend.namespace(states)
+        n = states.shape[0]
+        v = xp.astype(rng.uniform(size=n), self.emissionprob_.dtype)
+        cdf = xp.take(xp.cumulative_sum(self.emissionprob_, axis=1), states, axis=0)
+        k = xp.sum(xp.astype(cdf <= v[:, None], xp.int64), axis=1)
+        return xp.minimum(k, self.n_features - 1)[:, None]

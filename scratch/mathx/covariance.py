@@ -1,0 +1,80 @@
+r"""Sample covariance and correlation matrices.
+
+For data X (n, d) with rows x_i and mean mu = (1/n) sum_i x_i, the sample covariance is
+
+    C = (1 / (n - ddof)) sum_i (x_i - mu)(x_i - mu)^T = Xc^T Xc / (n - ddof),  Xc = X - mu,
+
+ddof = 1 the unbiased estimate (numpy.cov's default), ddof = 0 the maximum-likelihood
+one. C is symmetric by construction and positive semi-definite: v^T C v = ||Xc v||^2 /
+(n - ddof) >= 0 for every v. The correlation matrix rescales it to unit diagonal,
+
+    R_jk = C_jk / sqrt(C_jj C_kk),   R = D^-1/2 C D^-1/2,  D = diag(C),
+
+so |R_jk| <= 1 (Cauchy-Schwarz) and R does not depend on ddof.
+
+Numerical trick: centering first (two passes) instead of E[x x^T] - mu mu^T (one pass)
+avoids the cancellation of two large, nearly equal terms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..classic._validation import check_array
+
+__all__ = ["covariance", "correlation"]
+
+
+def covariance(X: Any, ddof: int = 1):
+    """Sample covariance matrix of the rows of ``X`` (variables are columns).
+
+    Parameters
+    ----------
+    X : array, shape (n, d)
+        n observations of d variables; any backend.
+    ddof : int
+        Delta degrees of freedom: the divisor is n - ddof (1: unbiased, 0: maximum likelihood).
+
+    Returns
+    -------
+    C : array, shape (d, d)
+        Symmetric positive semi-definite, on X's device.
+    """
+    if isinstance(ddof, bool) or not isinstance(ddof, int) or ddof < 0:
+        raise ValueError(f"ddof must be a non-negative int, got {ddof!r}")
+    X = check_array(X, name="X", min_samples=ddof + 1)
+    xp = backend.namespace(X)
+    n = X.shape[0]
+    mu = xp.mean(X, axis=0)
+    Xc = X - mu
+    C = xp.matmul(xp.matrix_transpose(Xc), Xc) / (n - ddof)
+    return (C + xp.matrix_transpose(C)) / 2  # exact symmetry whatever the BLAS did
+
+
+def correlation(X: Any):
+    """Pearson correlation matrix R = D^-1/2 C D^-1/2 of the columns of ``X``.
+
+    Parameters
+    ----------
+    X : array, shape (n, d), n >= 2
+
+    Returns
+    -------
+    R : array, shape (d, d)
+        Unit diagonal, entries in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        When a column of X is constant (its correlation is undefined).
+    """
+    C = covariance(X, ddof=1)
+    xp = backend.namespace(C)
+    var = xp.linalg.diagonal(C)
+    # one host decision: a constant column has no correlation (0/0)
+    if not bool(backend.to_numpy(xp.all(var > 0))):
+        raise ValueError("X has a constant column (zero variance): its correlation is undefined")
+    s = xp.sqrt(var)
+    R = C / (s[:, None] * s[None, :])
+    return xp.clip(R, -1.0, 1.0)

@@ -1,0 +1,234 @@
+r"""Normalization layers: BatchNorm1d/2d, LayerNorm, GroupNorm, InstanceNorm2d (torch.nn's).
+
+Each standardizes its input and applies a learned affine map y = gamma xhat + beta
+(gamma initialised to ones, beta to zeros); see ``scratch.functional.norm`` for the
+derivation and the closed-form backward.
+
+Batch norm keeps buffers ``running_mean`` (zeros), ``running_var`` (ones) and
+``num_batches_tracked`` (0): in training they move towards the batch statistics with
+``momentum`` (None: the cumulative average, factor 1 / num_batches_tracked); in eval
+mode they replace the batch statistics. InstanceNorm2d keeps them only with
+``track_running_stats=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from ..autograd import Tensor
+from ..backend import Backend, to_numpy
+from ._factory import resolve_backend, resolve_dtype
+from .module import Module, Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d"]
+
+
+def _positive(name, v):
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError(f"{name} must be a positive int, got {v!r}")
+
+
+class _Norm(Module):
+    """Shared construction: affine parameters and running-statistics buffers."""
+
+    def _setup(self, num_features, eps, momentum, affine, track, backend, dtype):
+        _positive("num_features", num_features)
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps < 0:
+            raise ValueError(f"eps must be a non-negative number, got {eps!r}")
+        if momentum is not None and not (
+            isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0
+        ):
+            raise ValueError(f"momentum must be in [0, 1] or None, got {momentum!r}")
+        bk = resolve_backend(backend)
+        dt = resolve_dtype(bk, dtype)
+        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
+        self.affine, self.track_running_stats = bool(affine), bool(track)
+        if affine:
+            self.weight = Parameter(bk.ones((num_features,), dtype=dt))
+            self.bias = Parameter(bk.zeros((num_features,), dtype=dt))
+        else:
+            self.weight = self.bias = None
+        if track:
+            self.register_buffer("running_mean", bk.zeros((num_features,), dtype=dt))
+            self.register_buffer("running_var", bk.ones((num_features,), dtype=dt))
+            self.register_buffer("num_batches_tracked", bk.zeros((), dtype=bk.xp.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def _factor(self) -> float:
+        """The running-average factor of this step (counts the batch when tracking)."""
+        if not (self.training and self.track_running_stats):
+            return 0.0 if self.momentum is None else self.momentum
+        self.num_batches_tracked = self.num_batches_tracked + 1
+        if self.momentum is None:
+            # cumulative average: needs the count as a Python number (one host scalar)
+            return 1.0 / float(to_numpy(self.num_batches_tracked))
+        return self.momentum
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            xp = self.running_mean.__array_namespace__()
+            self.running_mean = xp.zeros_like(self.running_mean)
+            self.running_var = xp.ones_like(self.running_var)
+            self.num_batches_tracked = xp.zeros_like(self.num_batches_tracked)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_Norm):
+    _ndims: tuple[int, ...] = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        backend: str | Backend | None = None,
+        dtype: Any = None,
+    ):
+        super().__init__()
+        self._setup(num_features, eps, momentum, affine, track_running_stats, backend, dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in self._ndims:
+            want = " or ".join(f"{d}-D" for d in self._ndims)
+            raise ValueError(f"{type(self).__name__} expects {want} input, got shape {x.shape}")
+        factor = self._factor()
+        use_batch = self.training or self.running_mean is None
+        keep = not self.training or self.track_running_stats
+        return F.batch_norm(
+            x,
+            self.running_mean if keep else None,
+            self.running_var if keep else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs over N (and L), per feature C."""
+
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) inputs over (N, H, W), per channel C."""
+
+    _ndims = (4,)
+
+
+class InstanceNorm2d(_Norm):
+    """Instance normalization of (N, C, H, W) (or (C, H, W)) over (H, W), per sample and channel."""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        *,
+        backend: str | Backend | None = None,
+        dtype: Any = None,
+    ):
+        super().__init__()
+        self._setup(num_features, eps, momentum, affine, track_running_stats, backend, dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        unbatched = x.ndim == 3
+        if unbatched:
+            x = F.reshape(x, (1,) + x.shape)
+        if x.ndim != 4:
+            raise ValueError(f"InstanceNorm2d expects 3-D or 4-D input, got shape {x.shape}")
+        factor = self._factor()
+        y = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            factor,
+            self.eps,
+        )
+        return F.reshape(y, y.shape[1:]) if unbatched else y
+
+
+class LayerNorm(Module):
+    """Layer normalization over the trailing ``normalized_shape`` dims (elementwise affine)."""
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        *,
+        backend: str | Backend | None = None,
+        dtype: Any = None,
+    ):
+        super().__init__()
+        shape = (
+            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        )
+        for s in shape:
+            _positive("normalized_shape", s)
+        bk = resolve_backend(backend)
+        dt = resolve_dtype(bk, dtype)
+        self.normalized_shape, self.eps = shape, float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight = Parameter(bk.ones(shape, dtype=dt)) if elementwise_affine else None
+        self.bias = Parameter(bk.zeros(shape, dtype=dt)) if elementwise_affine and bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Group normalization: ``num_groups`` groups of channels, per sample (affine per channel)."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        backend: str | Backend | None = None,
+        dtype: Any = None,
+    ):
+        super().__init__()
+        _positive("num_groups", num_groups)
+        _positive("num_channels", num_channels)
+        if num_channels % num_groups:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        bk = resolve_backend(backend)
+        dt = resolve_dtype(bk, dtype)
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = float(eps), bool(affine)
+        self.weight = Parameter(bk.ones((num_channels,), dtype=dt)) if affine else None
+        self.bias = Parameter(bk.zeros((num_channels,), dtype=dt)) if affine else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

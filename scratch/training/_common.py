@@ -1,0 +1,164 @@
+"""The training loop every ``scratch train NAME`` shares: epochs of mini-batch steps.
+
+For each epoch: for each batch (X_b, y_b) of the iterator,
+    zero the gradients;  L = loss_fn(model(X_b), y_b);  backpropagate;  optimizer.step(),
+then evaluate on the test set (no graph, eval mode) and, if given, step the scheduler.
+The running loss and training accuracy are summed on the device and brought to the
+host once per epoch (one scalar each). At the end, the loss/accuracy curves are
+written as ``<out_dir>/<name>_curves.png`` and the model as ``<out_dir>/<name>.npz``
+(both atomically).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .. import backend
+from ..autograd import Tensor, no_grad
+from ..io import save_figure
+
+
+def _correct(xp, logits, y):
+    """Number of rows whose arg-max equals the label, as a 0-d array on the device."""
+    pred = xp.argmax(logits, axis=1)
+    return xp.sum(xp.astype(pred == y, xp.int64))
+
+
+def evaluate(model, X: Any, y: Any, batch_size: int = 256) -> float:
+    """Classification accuracy of ``model`` on (X, y): mean of [argmax model(x) == y].
+
+    Runs under ``no_grad`` in eval mode (the previous mode is restored), in batches.
+    """
+    if X.shape[0] != y.shape[0] or X.shape[0] == 0:
+        raise ValueError(f"X ({X.shape[0]} rows) and y ({y.shape[0]} labels) must match and be >0")
+    xp = backend.namespace(X, y)
+    was_training = model.training
+    model.eval()
+    total = None
+    try:
+        with no_grad():
+            for lo in range(0, X.shape[0], batch_size):
+                hi = min(lo + batch_size, X.shape[0])  # in bounds: strict refuses overshoot
+                out = model(Tensor(X[lo:hi, ...]))
+                c = _correct(xp, out.data, y[lo:hi, ...])
+                total = c if total is None else total + c
+    finally:
+        model.train(was_training)
+    # one host scalar per evaluation: the accuracy is reported
+    return float(backend.to_numpy(total)) / X.shape[0]
+
+
+def plot_curves(history: dict[str, list[float]], path: Path, title: str) -> None:
+    """Loss (left) and train/test accuracy (right) against the epoch, saved as PNG."""
+    from matplotlib.figure import Figure
+
+    epochs = list(range(1, len(history["loss"]) + 1))
+    fig = Figure(figsize=(9, 3.5))
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(epochs, history["loss"], marker="o", color="C0")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("training loss")
+    ax1.set_yscale("log")
+    ax1.grid(alpha=0.3)
+    ax2.plot(epochs, history["train_acc"], marker="o", label="train", color="C1")
+    ax2.plot(epochs, history["test_acc"], marker="s", label="test", color="C2")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.grid(alpha=0.3)
+    ax2.legend(loc="lower right")
+    fig.suptitle(title)
+    save_figure(fig, path)
+
+
+def fit(
+    model,
+    optimizer,
+    loss_fn: Callable,
+    train_iter: Iterable,
+    X_test: Any,
+    y_test: Any,
+    epochs: int,
+    quiet: bool = False,
+    out_dir: str | Path | None = None,
+    name: str = "model",
+    scheduler: Any = None,
+) -> dict[str, Any]:
+    """Train ``model`` for ``epochs`` passes over ``train_iter``; returns the history.
+
+    Parameters
+    ----------
+    model : scratch.nn.Module
+    optimizer : scratch.optim.Optimizer over the model's parameters
+    loss_fn : callable (logits Tensor, labels array) -> scalar Tensor
+    train_iter : iterable of (X_batch, y_batch), re-iterable once per epoch
+        (e.g. scratch.data.BatchIterator)
+    X_test, y_test : arrays for the per-epoch test accuracy
+    epochs : int
+    quiet : bool
+        No progress bar.
+    out_dir : path, optional
+        Where ``<name>_curves.png`` and the checkpoint ``<name>.npz`` go (none if None).
+    name : str
+    scheduler : optional, stepped once per epoch
+
+    Returns
+    -------
+    dict with lists ``loss``, ``train_acc``, ``test_acc`` (one entry per epoch), the
+    ``seconds`` of training, and the paths ``curves`` and ``checkpoint`` (or None).
+    """
+    from tqdm.auto import tqdm
+
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    history: dict[str, Any] = {"loss": [], "train_acc": [], "test_acc": []}
+    n_batches = len(train_iter) if hasattr(train_iter, "__len__") else None
+    total = None if n_batches is None else n_batches * epochs
+    bar = tqdm(total=total, disable=quiet, desc=name, unit="batch", leave=False)
+    t0 = time.perf_counter()
+    try:
+        for _ in range(epochs):
+            model.train()
+            loss_sum = correct = None
+            seen = 0
+            for Xb, yb in train_iter:
+                xp = backend.namespace(Xb, yb)
+                optimizer.zero_grad()
+                out = model(Tensor(Xb))
+                loss = loss_fn(out, yb)
+                loss.backward()
+                optimizer.step()
+                nb = Xb.shape[0]
+                seen += nb
+                l_b = loss.data * nb
+                c_b = _correct(xp, out.data, yb)
+                loss_sum = l_b if loss_sum is None else loss_sum + l_b
+                correct = c_b if correct is None else correct + c_b
+                bar.update(1)
+            if seen == 0:
+                raise ValueError("train_iter yielded no batches")
+            # one host transfer per epoch: the numbers that are reported and plotted
+            history["loss"].append(float(backend.to_numpy(loss_sum)) / seen)
+            history["train_acc"].append(float(backend.to_numpy(correct)) / seen)
+            history["test_acc"].append(evaluate(model, X_test, y_test))
+            if scheduler is not None:
+                scheduler.step()
+            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", test=f"{history['test_acc'][-1]:.3f}")
+    finally:
+        bar.close()
+    history["seconds"] = time.perf_counter() - t0
+    history["curves"] = history["checkpoint"] = None
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        history["curves"] = out / f"{name}_curves.png"
+        plot_curves(
+            history,
+            history["curves"],
+            f"{name}: test accuracy {history['test_acc'][-1]:.3f} after {epochs} epochs",
+        )
+        history["checkpoint"] = out / f"{name}.npz"
+        model.save(history["checkpoint"])
+    return history

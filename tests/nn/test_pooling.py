@@ -1,0 +1,33 @@
+"""Pooling layers: torch.nn's constructor signatures and values."""
+
+import numpy as np
+import pytest
+
+from scratch import backend, nn
+from scratch.autograd import Tensor
+
+
+@pytest.mark.parametrize(
+    "cls, args, kwargs",
+    [
+        ("MaxPool2d", (3,), {"stride": 2, "padding": 1}),
+        ("MaxPool2d", ((2, 3),), {"dilation": (1, 2)}),
+        ("AvgPool2d", (3,), {"stride": 1, "padding": 1, "count_include_pad": False}),
+        ("AdaptiveAvgPool2d", ((3, 2),), {}),
+        ("AdaptiveAvgPool2d", (1,), {}),
+    ],
+)
+def test_pooling_layers_match_pytorch(xp, cls, args, kwargs):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    y = getattr(nn, cls)(*args, **kwargs)(Tensor(xp.asarray(x)))
+    ty = getattr(torch.nn, cls)(*args, **kwargs)(torch.tensor(x))
+    np.testing.assert_allclose(backend.to_numpy(y.data), ty.numpy(), rtol=0, atol=1e-12)
+
+
+def test_unsupported_options_are_refused():
+    with pytest.raises(ValueError, match="ceil_mode"):
+        nn.MaxPool2d(2, ceil_mode=True)
+    with pytest.raises(ValueError, match="divisor_override"):
+        nn.AvgPool2d(2, divisor_override=3)
+    assert list(nn.MaxPool2d(2).parameters()) == []
