@@ -34,6 +34,7 @@ class Impl:
     device: str  # "cpu" or "cuda": which synchronization and which matmul yardstick
     build: Callable[[dict], Callable | None]  # size -> closure (or None: not here)
     peer: str | None = None  # the peer's name without the device suffix
+    sync: Callable[[], None] | None = None  # waits for queued device work (None: by device)
 
 
 def _backend_device(bk: backend.Backend) -> str:
@@ -60,7 +61,8 @@ def implementations(
         except backend.BackendError as e:
             missing.append({"impl": name, "kind": "ours", "status": MISSING, "error": str(e)})
             continue
-        impls.append(Impl(name, "ours", _backend_device(bk), lambda size, bk=bk: w.make(bk, size)))
+        build = lambda size, bk=bk: w.make(bk, size)  # noqa: E731 - binds bk per backend
+        impls.append(Impl(name, "ours", _backend_device(bk), build, sync=bk.synchronize))
     if peers:
         for pname, pmake in w.peers.items():
             for dev in ("cpu", "cuda") if gpu else ("cpu",):
@@ -110,7 +112,7 @@ def run_cell(
             return row
         t = timing.measure(
             fn,
-            timing.sync_for(impl.device),
+            impl.sync or timing.sync_for(impl.device),
             device=impl.device,
             repeats=repeats,
             budget_s=budget_s,

@@ -228,7 +228,7 @@ def markdown(rows: list[dict], size: dict, gpu: bool) -> str:
 
 
 def chart(rows: list[dict], path: Path) -> Path | None:
-    """Grouped bars: write and read ms per image for each library and format."""
+    """Grouped bars (log scale): write, read, read-to-GPU ms per image, per library and format."""
     ok = [r for r in rows if r["status"] == "ok"]
     if not ok:
         return None
@@ -240,8 +240,14 @@ def chart(rows: list[dict], path: Path) -> Path | None:
     fig, ax = plt.subplots(figsize=(8, 4))
     labels = [f"{r['library']}\n{r['format']}" for r in ok]
     xs = np.arange(len(ok))
-    ax.bar(xs - 0.2, [r["write_ms"] for r in ok], 0.4, label="write")
-    ax.bar(xs + 0.2, [r["read_host_ms"] for r in ok], 0.4, label="read (host float32)")
+    series = [("write_ms", "write"), ("read_host_ms", "read (host float32)")]
+    if all(r.get("read_device_ms") is not None for r in ok):
+        series.append(("read_device_ms", "read (onto the GPU)"))
+    width = 0.8 / len(series)
+    for i, (key, label) in enumerate(series):
+        offset = (i - (len(series) - 1) / 2) * width
+        ax.bar(xs + offset, [r[key] for r in ok], width, label=label)
+    ax.set_yscale("log")
     ax.set_xticks(xs, labels, fontsize=8)
     ax.set_ylabel("ms per image")
     ax.set_title("image IO: time per image")

@@ -1,8 +1,10 @@
 """Timing one closure: warm-up, timed repeats with device synchronization, peak memory.
 
 Host peak memory is the growth of the process's resident set during the timed
-repeats: Linux lets a process reset its own high-water mark (``echo 5 >
-/proc/self/clear_refs``), so peak = VmHWM after the repeats - VmRSS before them.
+repeats: after the warm-up, garbage is collected and the C heap's free pages are
+returned to the OS (``malloc_trim``), then Linux lets a process reset its own
+high-water mark (``echo 5 > /proc/self/clear_refs``), so peak = VmHWM after the
+repeats - VmRSS before them.
 It counts every allocator (NumPy, PyTorch, OpenBLAS buffers, scikit-learn's C code),
 unlike tracemalloc, which sees only allocations that report to Python, and it costs
 nothing inside the timed region. Where /proc is missing it is reported as None.
@@ -16,6 +18,8 @@ PyTorch on CUDA, ``torch.cuda.max_memory_allocated`` minus the bytes allocated b
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import statistics
 import sys
 import time
@@ -52,11 +56,25 @@ def _proc_status_kb(key: str) -> int | None:
     return None
 
 
+def _release_free_heap() -> None:
+    """Collect garbage and hand the C heap's free pages back to the OS (glibc's malloc_trim).
+
+    Without it, memory that the warm-up freed stays resident, and the repeats reuse it
+    without growing the resident set: their peak would read as zero.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
 class HostPeak:
     """Resident-set growth over a region of code (Linux), else None."""
 
     def start(self) -> None:
         self.base_kb = None
+        _release_free_heap()
         try:
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")

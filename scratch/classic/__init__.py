@@ -2,6 +2,8 @@
 
 from .em import ThreeCoinEM  # noqa: F401
 from .gmm import GaussianMixture  # noqa: F401
+from .hmm import CategoricalHMM  # noqa: F401
+from .hmm_gaussian import GaussianHMM  # noqa: F401
 from .kmeans import KMeans  # noqa: F401
 from .lda import LinearDiscriminantAnalysis  # noqa: F401
 from .pca import PCA  # noqa: F401

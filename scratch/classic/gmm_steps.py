@@ -75,15 +75,17 @@ def estimate_gaussian_parameters(X, resp, reg_covar: float, covariance_type: str
     d = X.shape[1]
     N_k = xp.sum(resp, axis=0) + 10 * xp.finfo(resp.dtype).eps  # (K,)
     means = xp.matmul(resp.T, X) / N_k[:, None]  # (K, d)
-    diff = X[None, :, :] - means[:, None, :]  # (K, n, d): x_i - mu_k
-    r = resp.T[:, :, None]  # (K, n, 1)
+    # Y_k = sqrt(r_ik) (x_i - mu_k), so sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T = Y_k^T Y_k:
+    # one (K, n, d) temporary, scaled in place, and one batched matmul
+    Y = X[None, :, :] - means[:, None, :]  # (K, n, d)
+    Y *= xp.sqrt(resp.T)[:, :, None]
     if covariance_type in ("full", "tied"):
-        scatter = xp.matmul(xp.matrix_transpose(r * diff), diff)  # (K, d, d)
+        scatter = xp.matmul(xp.matrix_transpose(Y), Y)  # (K, d, d)
         eye = xp.eye(d, dtype=X.dtype, device=device_of(X))
         if covariance_type == "full":
             return N_k, means, scatter / N_k[:, None, None] + reg_covar * eye
         return N_k, means, xp.sum(scatter, axis=0) / xp.sum(N_k) + reg_covar * eye
-    var = xp.sum(r * diff**2, axis=1) / N_k[:, None] + reg_covar  # (K, d)
+    var = xp.sum(Y * Y, axis=1) / N_k[:, None] + reg_covar  # (K, d)
     if covariance_type == "diag":
         return N_k, means, var
     return N_k, means, xp.mean(var, axis=1)
@@ -148,19 +150,22 @@ def log_gaussian_prob(X, means, prec_chol, covariance_type: str):
     if covariance_type == "full":
         log_det = xp.sum(xp.log(xp.linalg.diagonal(prec_chol)), axis=-1)  # (K,)
         U_side_by_side = xp.reshape(xp.permute_dims(prec_chol, (1, 0, 2)), (d, K * d))
-        XU = xp.reshape(xp.matmul(X, U_side_by_side), (n, K, d))  # x_i^T U_k
-        muU = xp.matmul(means[:, None, :], prec_chol)[:, 0, :]  # (K, d): mu_k^T U_k
-        y = XU - muU[None, :, :]
+        muU = xp.matmul(means[:, None, :], prec_chol)  # (K, 1, d): mu_k^T U_k
+        y = xp.matmul(X, U_side_by_side)  # (n, K d): x_i^T U_k side by side
+        y -= xp.reshape(muU, (1, K * d))
     elif covariance_type == "tied":
         log_det = xp.sum(xp.log(xp.linalg.diagonal(prec_chol)))
         y = xp.matmul(X, prec_chol)[:, None, :] - xp.matmul(means, prec_chol)[None, :, :]
     elif covariance_type == "diag":
         log_det = xp.sum(xp.log(prec_chol), axis=1)  # (K,)
-        y = (X[:, None, :] - means[None, :, :]) * prec_chol[None, :, :]
+        y = X[:, None, :] - means[None, :, :]
+        y *= prec_chol[None, :, :]
     else:
         log_det = d * xp.log(prec_chol)  # (K,)
-        y = (X[:, None, :] - means[None, :, :]) * prec_chol[None, :, None]
-    mahalanobis = xp.sum(y * y, axis=2)  # (n, K)
+        y = X[:, None, :] - means[None, :, :]
+        y *= prec_chol[None, :, None]
+    y *= y  # in place: the (n, K, d) temporaries are the memory traffic of the E step
+    mahalanobis = xp.sum(xp.reshape(y, (n, K, d)), axis=2)  # (n, K)
     return -0.5 * (d * math.log(2 * math.pi) + mahalanobis) + log_det
 
 

@@ -206,8 +206,13 @@ class BaseHMM:
         """b_j(o_t) e^{-m_t} and m_t on the padded grid, (T, B, K) and (T, B)."""
         return alg.shifted_frame(batch.pad(self._log_frame(X)))
 
-    def _posteriors(self, X, batch):
-        """log P per sequence (B,), gamma as rows of X (N, K), sum_t xi (K, K), sum gamma_1."""
+    def _posteriors(self, X, batch, unpad: bool = True):
+        """log P per sequence (B,), gamma, sum_t xi (K, K) and sum_b gamma_1 (K,).
+
+        gamma comes as rows of X, (N, K), or with ``unpad=False`` as the padded grid
+        flattened to (T * B, K) (zero rows at padded steps), which the M-step accepts
+        as it is.
+        """
         if self.implementation == "scaling":
             frame, m = self._scaled_lattice(X, batch)
             log_prob, gamma, xi_sum = alg.posteriors_scaled(
@@ -221,7 +226,10 @@ class BaseHMM:
                 batch.mask,
             )
         xp = backend.namespace(gamma)
-        return log_prob, batch.unpad_rows(gamma), xi_sum, xp.sum(gamma[0, ...], axis=0)
+        start_counts = xp.sum(gamma[0, ...], axis=0)
+        if unpad:
+            return log_prob, batch.unpad_rows(gamma), xi_sum, start_counts
+        return log_prob, xp.reshape(gamma, (-1, gamma.shape[-1])), xi_sum, start_counts
 
     def _sequence_log_probs(self, X, batch):
         if self.implementation == "scaling":
@@ -352,15 +360,19 @@ class BaseHMM:
         """A scalar prior as is, an array prior on ``ref``'s device."""
         return value if isinstance(value, (int, float)) else backend.asarray_like(value, ref)
 
-    def _m_step(self, X, gamma, start_counts, trans_counts, params: str) -> None:
-        """pi, A from the expected counts (those named in ``params``); emissions from gamma."""
+    def _m_step(self, features, gamma, start_counts, trans_counts, params: str) -> None:
+        """pi, A from the expected counts (those named in ``params``); emissions from gamma.
+
+        ``features`` (``_emission_features`` of the rows) and ``gamma`` hold the same rows,
+        in any order; rows with gamma = 0 (padding) contribute nothing.
+        """
         if "s" in params:
             prior = self._prior(self.startprob_prior, start_counts)
             self.startprob_ = self._map_update(start_counts, prior, self.startprob_)
         if "t" in params:
             prior = self._prior(self.transmat_prior, trans_counts)
             self.transmat_ = self._map_update(trans_counts, prior, self.transmat_)
-        self._m_step_emissions(X, gamma, params)
+        self._m_step_emissions(features, gamma, params)
 
     def fit(self, X, lengths=None):
         """Baum-Welch: EM from a random (or user-set) start until convergence.
@@ -384,11 +396,13 @@ class BaseHMM:
         self.monitor_ = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
         xp = backend.namespace(X)
         batch = alg.make_batch(lengths, X)
+        # the M-step reads the padded grid directly: no gather back to rows per iteration
+        features = self._emission_features(xp.reshape(batch.pad(X), (-1, X.shape[1])))
         for _ in range(self.n_iter):
-            log_prob, gamma, xi_sum, start_counts = self._posteriors(X, batch)
+            log_prob, gamma, xi_sum, start_counts = self._posteriors(X, batch, unpad=False)
             # the convergence test is a Python decision: one host scalar per iteration
             self.monitor_.report(float(to_numpy(xp.sum(log_prob))))
-            self._m_step(X, gamma, start_counts, xi_sum, self.params)
+            self._m_step(features, gamma, start_counts, xi_sum, self.params)
             if self.monitor_.converged:
                 break
         return self
@@ -435,7 +449,9 @@ class BaseHMM:
         )
         self.startprob_, self.transmat_ = None, None  # counting keeps no old zeros
         self._init_supervised(X)
-        self._m_step(X, gamma, xp.sum(G[0, ...], axis=0), pairs, "st" + self._emission_codes)
+        counts = xp.sum(G[0, ...], axis=0)
+        features = self._emission_features(X)
+        self._m_step(features, gamma, counts, pairs, "st" + self._emission_codes)
         return self
 
     # -- sampling ----------------------------------------------------------------------
@@ -599,13 +615,16 @@ class CategoricalHMM(BaseHMM):
         self._check_stochastic(self.emissionprob_, "emissionprob_", (self.n_components, M))
         self.n_features = M
 
-    def _m_step_emissions(self, X, gamma, params: str) -> None:
+    def _emission_features(self, X):
+        """onehot(o_n), (N, M): the emission counts are then gamma^T @ onehot."""
+        xp = backend.namespace(X)
+        symbols = xp.arange(self.n_features, dtype=X.dtype, device=backend.device_of(X))
+        return xp.astype(X[:, 0:1] == symbols[None, :], self._float_of(X))
+
+    def _m_step_emissions(self, onehot, gamma, params: str) -> None:
         if "e" not in params:
             return
-        xp = backend.namespace(X)
-        M = self.n_features
-        symbols = xp.arange(M, dtype=X.dtype, device=backend.device_of(X))
-        onehot = xp.astype(X[:, 0:1] == symbols[None, :], gamma.dtype)
+        xp = backend.namespace(onehot, gamma)
         counts = xp.matmul(xp.permute_dims(gamma, (1, 0)), onehot)
         prior = self._prior(self.emissionprob_prior, gamma)
         self.emissionprob_ = self._map_update(counts, prior, self.emissionprob_)

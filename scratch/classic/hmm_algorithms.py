@@ -334,7 +334,8 @@ def viterbi(log_startprob, log_transmat, log_frame, mask=None):
 def posteriors_scaled(startprob, transmat, frame, m, mask=None):
     r"""E-step with the scaled recursions: log P, gamma and sum_t xi_t.
 
-    gamma_t(i) = alpha-hat_t(i) beta-hat_t(i)   (renormalized over i against rounding),
+    gamma_t(i) = alpha-hat_t(i) beta-hat_t(i)   (sums to 1 over i by construction:
+                 sum_i alpha_t(i) beta_t(i) = P(O) = c_1 ... c_T),
     xi_t(i, j) = alpha-hat_t(i) a_ij b_j(o_{t+1}) beta-hat_{t+1}(j) / c_{t+1}.
     The sum over t and over the batch is one matrix product:
     sum_{t,b} xi_t = A * (L^T R) with L = alpha-hat_{1..T-1} and
@@ -357,12 +358,9 @@ def posteriors_scaled(startprob, transmat, frame, m, mask=None):
     alpha, c = forward_scaled(startprob, transmat, frame, mask)
     beta = backward_scaled(transmat, frame, c, mask)
     T, B, K = frame.shape
-    ones = xp.ones((K,), dtype=frame.dtype, device=device_of(frame))
     gamma = alpha * beta
-    norm = xp.matmul(gamma, ones)
     if mask is not None:
-        norm = xp.where(mask, norm, xp.inf)  # padded steps get gamma = 0
-    gamma = gamma * (1.0 / xp.where(norm > 0, norm, 1.0))[..., None]
+        gamma = xp.where(mask[..., None], gamma, 0.0)  # padded steps get gamma = 0
     if T == 1:
         xi_sum = xp.zeros((K, K), dtype=gamma.dtype, device=device_of(gamma))
     else:

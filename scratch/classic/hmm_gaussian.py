@@ -215,6 +215,10 @@ class GaussianHMM(BaseHMM):
         low = xp.any(lam < self.min_covar, axis=1)[:, None, None]
         return xp.where(low, floored, covars)
 
+    def _emission_features(self, X):
+        """The observations themselves: mu and Sigma are gamma-weighted moments of X."""
+        return X
+
     def _m_step_emissions(self, X, gamma, params: str) -> None:
         xp = backend.namespace(X, gamma)
         N_j = xp.sum(gamma, axis=0)  # (K,)

@@ -149,9 +149,7 @@ class KMeans:
             raise ValueError(f"n_clusters={self.n_clusters} must be <= n_samples={n}")
         is_str = isinstance(self.init, str)
         if is_str and self.init not in ("k-means++", "random"):
-            raise ValueError(
-                f"init must be 'k-means++', 'random' or an array, got {self.init!r}"
-            )
+            raise ValueError(f"init must be 'k-means++', 'random' or an array, got {self.init!r}")
         if self.n_init == "auto":
             return 10 if (is_str and self.init == "random") else 1
         check_positive(self.n_init, "n_init", integer=True)
@@ -226,7 +224,8 @@ class KMeans:
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the inertia of X under the fitted centers (higher is better)."""
         X = self._validate(X)
-        return -float(backend.to_numpy(_inertia(X, self.cluster_centers_, self.predict(X))))
+        J = _inertia(X, self.cluster_centers_, self.predict(X))
+        return -float(backend.to_numpy(J))  # a host float, like scikit-learn's score
 
 
 def _inertia(X, C, labels):
@@ -269,7 +268,9 @@ def _lloyd(X, C, max_iter: int, tol: float):
     history = []
     labels_old = None
     converged = False
-    for it in range(max_iter):
+    n_iter = 0
+    for _ in range(max_iter):
+        n_iter += 1
         C1 = xp.concat([-2.0 * C, xp.sum(C * C, axis=1)[:, None]], axis=1)  # (k, d+1)
         G = xp.matmul(X1, xp.matrix_transpose(C1))  # ||c_j||^2 - 2 x_i^T c_j, (n, k)
         labels = xp.argmin(G, axis=1)
@@ -296,6 +297,7 @@ def _lloyd(X, C, max_iter: int, tol: float):
         labels_old = labels
     if not converged:  # the last update moved the centers: re-assign so labels match them
         labels = xp.argmin(squared_distances(X, C), axis=1)
+    # once per run: the inertia (to pick the best of n_init runs) and the history, as host floats
     inertia = float(backend.to_numpy(_inertia(X, C, labels)))
     history = [float(v) for v in backend.to_numpy(xp.stack(history))]
-    return C, inertia, labels, it + 1, history
+    return C, inertia, labels, n_iter, history

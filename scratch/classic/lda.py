@@ -135,9 +135,7 @@ class LinearDiscriminantAnalysis:
     n_components_, n_features_in_.
     """
 
-    def __init__(
-        self, n_components: int | None = None, priors: Any = None, reg_covar: float = 0.0
-    ):
+    def __init__(self, n_components: int | None = None, priors: Any = None, reg_covar: float = 0.0):
         self.n_components = n_components
         self.priors = priors
         self.reg_covar = reg_covar

@@ -141,7 +141,7 @@ def jacobi_eigh(
     A = (A + At) / 2
     dev = backend.device_of(A)
     V = xp.eye(n, dtype=A.dtype, device=dev)
-    norm = float(backend.to_numpy(xp.sqrt(xp.sum(A * A))))
+    norm = float(backend.to_numpy(xp.sqrt(xp.sum(A * A))))  # host scalar: the stopping scale
     history = []
     rounds = []
     for pairs in round_robin_pairs(n):

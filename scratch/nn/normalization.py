@@ -8,7 +8,7 @@ Batch norm keeps buffers ``running_mean`` (zeros), ``running_var`` (ones) and
 ``num_batches_tracked`` (0): in training they move towards the batch statistics with
 ``momentum`` (None: the cumulative average, factor 1 / num_batches_tracked); in eval
 mode they replace the batch statistics. InstanceNorm2d keeps them only with
-``track_running_stats=True``.
+``track_running_stats=True`` (and, like PyTorch, never increments num_batches_tracked).
 """
 
 from __future__ import annotations
@@ -153,7 +153,8 @@ class InstanceNorm2d(_Norm):
             x = F.reshape(x, (1,) + x.shape)
         if x.ndim != 4:
             raise ValueError(f"InstanceNorm2d expects 3-D or 4-D input, got shape {x.shape}")
-        factor = self._factor()
+        # PyTorch's instance norm never counts batches; momentum None means no update
+        factor = 0.0 if self.momentum is None else self.momentum
         y = F.instance_norm(
             x,
             self.running_mean,

@@ -146,8 +146,14 @@ def kmeans(bk, out):
     cmap = plt.get_cmap("tab10")
     for j in range(4):
         ax1.scatter(*Xh[lab == j].T, s=6, color=cmap(j), alpha=0.6)
-    ax1.scatter(*to_numpy(C0).T, marker="o", s=120, facecolors="none", edgecolors="k",
-                label="initial centers")
+    ax1.scatter(
+        *to_numpy(C0).T,
+        marker="o",
+        s=120,
+        facecolors="none",
+        edgecolors="k",
+        label="initial centers",
+    )
     ax1.scatter(*C.T, marker="X", s=160, c="k", label="fitted centers")
     ax1.scatter(*true_centers.T, marker="+", s=160, c="C3", label="true centers")
     ax1.legend(fontsize=8)
@@ -276,9 +282,7 @@ def inequalities(bk, out):
     a = np.linspace(0.1, 8.0, 80)
     k = np.linspace(0.5, 5.0, 80)
     mb, me = (to_numpy(v) for v in empirical_check(expo, bk.asarray(a, dtype=bk.float)))
-    cb, ce = (
-        to_numpy(v) for v in empirical_check(lap, bk.asarray(k, dtype=bk.float), "chebyshev")
-    )
+    cb, ce = (to_numpy(v) for v in empirical_check(lap, bk.asarray(k, dtype=bk.float), "chebyshev"))
     passed = bool(np.all(me <= mb) and np.all(ce <= cb))
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))

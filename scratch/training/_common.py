@@ -145,7 +145,9 @@ def fit(
             history["test_acc"].append(evaluate(model, X_test, y_test))
             if scheduler is not None:
                 scheduler.step()
-            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", test=f"{history['test_acc'][-1]:.3f}")
+            bar.set_postfix(
+                loss=f"{history['loss'][-1]:.4f}", test=f"{history['test_acc'][-1]:.3f}"
+            )
     finally:
         bar.close()
     history["seconds"] = time.perf_counter() - t0

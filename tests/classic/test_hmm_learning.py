@@ -46,7 +46,7 @@ def learning_problems(draw, bk):
 
 @given(data=st.data(), implementation=st.sampled_from(IMPLEMENTATIONS))
 def test_baum_welch_never_decreases_the_log_likelihood(xp, data, implementation):
-    """Baum's inequality: each EM step gives P(O | lambda') >= P(O | lambda) (Rabiner sec. III.C)."""
+    """Baum's inequality: P(O | lambda') >= P(O | lambda) each EM step (Rabiner III.C)."""
     pi, A, B, X, lengths, M = data.draw(learning_problems(xp))
     m = CategoricalHMM(
         int(A.shape[0]), n_iter=8, tol=-np.inf, init_params="", implementation=implementation

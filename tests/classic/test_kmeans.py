@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
+from scratch.backend import BackendError
 from scratch.classic import KMeans
 from scratch.classic._validation import NotFittedError
 from scratch.classic.kmeans import kmeans_plusplus, squared_distances
@@ -150,3 +151,8 @@ def test_kmeans_refuses_bad_input(xp):
     m = KMeans(2, random_state=0).fit(Xd)
     with pytest.raises(ValueError, match="has 3 features"):
         m.predict(xp.asarray(np.ones((2, 3))))
+    if xp.name != "numpy":
+        with pytest.raises(BackendError, match="different libraries"):
+            m.predict(X)
+        with pytest.raises(BackendError):
+            KMeans(2, init=X[:2]).fit(Xd)

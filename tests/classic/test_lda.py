@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
+from scratch.backend import BackendError
 from scratch.classic import LinearDiscriminantAnalysis
 from scratch.classic.lda import fisher_criterion, scatter_matrices
 
@@ -37,6 +38,8 @@ def test_directions_equal_sklearn_eigen_solver_up_to_sign(xp, K, d):
     X, y = _data(K * 10 + d, 200, d, K)
     ours = LinearDiscriminantAnalysis().fit(xp.asarray(X), xp.asarray(y))
     ref = _sk()(solver="eigen").fit(X, y)
+    for name in ("scalings_", "means_", "priors_", "coef_", "classes_"):
+        assert backend.backend_name(getattr(ours, name)) == xp.name  # results follow X
     k = min(K - 1, d)
     W, W_ref = _np(ours.scalings_)[:, :k], ref.scalings_[:, :k]
     signs = np.sign(np.sum(W * W_ref, axis=0))
@@ -169,3 +172,8 @@ def test_lda_refuses_bad_input(xp):
         LinearDiscriminantAnalysis(reg_covar=-1.0).fit(Xd, yd)
     with pytest.raises(ValueError, match="w must have 3 rows"):
         fisher_criterion(xp.asarray(np.ones(2)), Xd, yd)
+    if xp.name != "numpy":
+        with pytest.raises(BackendError, match="different libraries"):
+            m.predict(const)
+        with pytest.raises(BackendError):
+            LinearDiscriminantAnalysis().fit(Xd, y)

@@ -264,6 +264,33 @@ def test_conv_transpose2d_values_and_gradients_equal_pytorch(xp, cfg, seed, data
     )
 
 
+@pytest.mark.parametrize("groups, c_out", [(18, 18), (18, 36), (2, 64), (4, 8)])
+def test_both_grouped_products_equal_pytorch(xp, groups, c_out):
+    """Many or wide groups take the batch of g GEMMs, few thin ones the block-diagonal GEMM:
+    both paths agree with torch for conv2d and conv_transpose2d."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(groups + c_out)
+    x = rng.standard_normal((2, 18 if groups == 18 else 8, 5, 4))
+    w = rng.standard_normal((c_out, x.shape[1] // groups, 3, 2))
+    b = rng.standard_normal(c_out)
+    kw = {"stride": (2, 1), "padding": 1, "groups": groups}
+    _torch_compare(
+        xp,
+        lambda x, w, b: conv2d(x, w, b, **kw),
+        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw),
+        [x, w, b],
+        0,
+    )
+    wt = rng.standard_normal((x.shape[1], c_out // groups, 3, 2))
+    _torch_compare(
+        xp,
+        lambda x, w, b: conv_transpose2d(x, w, b, **kw),
+        lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw),
+        [x, wt, b],
+        1,
+    )
+
+
 def test_conv_gradcheck_and_gradgradcheck(xp):
     """Central differences agree with reverse mode for conv2d and conv_transpose2d, twice."""
     rng = np.random.default_rng(1)

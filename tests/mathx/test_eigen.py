@@ -57,9 +57,7 @@ def test_jacobi_on_a_large_random_matrix_converges_quadratically(xp):
     assert len(hist) <= 12
     small = [(a, b) for a, b in zip(hist[:-1], hist[1:]) if a < 1e-2 and b > 0]
     assert small and all(b <= 10 * a * a for a, b in small)
-    np.testing.assert_allclose(
-        backend.to_numpy(lam), np.linalg.eigvalsh((g + g.T) / 2), atol=1e-12
-    )
+    np.testing.assert_allclose(backend.to_numpy(lam), np.linalg.eigvalsh((g + g.T) / 2), atol=1e-12)
 
 
 @given(n=st.integers(1, 40))
@@ -75,9 +73,7 @@ def test_round_robin_rounds_visit_every_pair_once_and_are_disjoint(n):
         assert len(idx) == len(set(idx))
 
 
-@given(
-    a_pp=st.floats(-10, 10), a_qq=st.floats(-10, 10), a_pq=st.floats(-10, 10)
-)
+@given(a_pp=st.floats(-10, 10), a_qq=st.floats(-10, 10), a_pq=st.floats(-10, 10))
 def test_the_rotation_angle_zeroes_the_off_diagonal_entry(xp, a_pp, a_qq, a_pq):
     """With J = [[c, s], [-s, c]]: (J^T A J)_pq = (c^2 - s^2) a_pq + c s (a_pp - a_qq) = 0,
     c^2 + s^2 = 1 and |theta| <= pi/4 (|s| <= c)."""

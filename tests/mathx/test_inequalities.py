@@ -31,9 +31,7 @@ SIGNED = {
     n=st.integers(1, 400),
     seed=st.integers(0, 10_000),
 )
-def test_markov_bound_holds_on_samples_of_any_nonnegative_distribution(
-    xp, family, param, n, seed
-):
+def test_markov_bound_holds_on_samples_of_any_nonnegative_distribution(xp, family, param, n, seed):
     """P_n(X >= a) <= mean / a for the empirical distribution of any sample (the proof
     a 1{X >= a} <= X holds pointwise), at thresholds from 0.1x to 10x the mean. Only
     the rounding of the mean (1e-12 relative) separates them at equality."""

@@ -43,7 +43,7 @@ def test_layers_match_pytorch_with_the_same_weights(xp, cls, args, kwargs):
 
 
 def test_default_init_is_pytorchs_uniform_bound(xp):
-    """kaiming_uniform(a = sqrt(5)): |w| <= 1/sqrt(fan_in), and so is the bias; std ~ bound/sqrt 3."""
+    """kaiming_uniform(a = sqrt(5)): |w| <= 1/sqrt(fan_in), as is the bias; std = bound/sqrt 3."""
     layer = nn.Conv2d(16, 32, 3, backend=xp.name, rng=0)
     bound = 1.0 / math.sqrt(16 * 9)
     w, b = _np(layer.weight), _np(layer.bias)

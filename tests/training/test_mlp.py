@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from scratch import backend, cli
+from scratch import backend, cli, optim
 from scratch import functional as F
-from scratch import optim
 from scratch.autograd import Tensor
 from scratch.data import BatchIterator, load_digits
 from scratch.training._common import evaluate
