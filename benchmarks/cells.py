@@ -62,7 +62,8 @@ def implementations(
             missing.append({"impl": name, "kind": "ours", "status": MISSING, "error": str(e)})
             continue
         build = lambda size, bk=bk: w.make(bk, size)  # noqa: E731 - binds bk per backend
-        impls.append(Impl(name, "ours", _backend_device(bk), build, sync=bk.synchronize))
+        label = f"scratch-{name}" if name in w.peers else name  # our torch backend vs torch
+        impls.append(Impl(label, "ours", _backend_device(bk), build, sync=bk.synchronize))
     if peers:
         for pname, pmake in w.peers.items():
             for dev in ("cpu", "cuda") if gpu else ("cpu",):

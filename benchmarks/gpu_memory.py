@@ -140,7 +140,9 @@ def run_study(size_name: str, out: Path, use_gpu: bool, quiet: bool) -> dict:
     """The study as the runner records it (status "skipped" with a note without a GPU)."""
     bk = _gpu_backend()
     if bk is None:
-        return {"status": "skipped", "note": f"gpu_memory {NEEDS_GPU}."}
+        res = {"status": "skipped", "note": f"gpu_memory {NEEDS_GPU}."}
+        atomic_write_text(out / "gpu_memory.json", json.dumps(res, indent=1) + "\n")
+        return res
     size = SIZES[size_name]
     read, free = cupy_probe()
     rows = training_phases(bk, read, free, size)
@@ -152,7 +154,9 @@ def run_study(size_name: str, out: Path, use_gpu: bool, quiet: bool) -> dict:
         figures = [chart(rows, out / "gpu_memory.png").name]
     except ImportError:
         pass
-    return {"status": "ok", "size": size, "rows": rows, "markdown": md, "figures": figures}
+    res = {"status": "ok", "size": size, "rows": rows, "markdown": md, "figures": figures}
+    atomic_write_text(out / "gpu_memory.json", json.dumps(res, indent=1) + "\n")
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,7 +169,6 @@ def main(argv: list[str] | None = None) -> int:
     size_name = "tiny" if args.tiny else "quick" if args.quick else "full"
     res = run_study(size_name, Path(args.out), use_gpu=True, quiet=True)
     print(res.get("markdown") or res["note"])
-    atomic_write_text(Path(args.out) / "gpu_memory.json", json.dumps(res, indent=1) + "\n")
     return 0
 
 

@@ -15,6 +15,7 @@ file size each library produced and how far the decoded pixels are from the sour
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -276,7 +277,9 @@ def run_study(size_name: str, out: Path, use_gpu: bool, quiet: bool) -> dict:
     except ImportError:
         pass
     status = "ok" if any(r["status"] == "ok" for r in rows) else "error"
-    return {"status": status, "size": size, "rows": rows, "markdown": md, "figures": figures}
+    res = {"status": status, "size": size, "rows": rows, "markdown": md, "figures": figures}
+    atomic_write_text(out / "image_io.json", json.dumps(res, indent=1) + "\n")
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,9 +292,6 @@ def main(argv: list[str] | None = None) -> int:
     size_name = "tiny" if args.tiny else "quick" if args.quick else "full"
     res = run_study(size_name, Path(args.out), use_gpu=True, quiet=False)
     print(res["markdown"])
-    import json
-
-    atomic_write_text(Path(args.out) / "image_io.json", json.dumps(res, indent=1) + "\n")
     return 0 if res["status"] == "ok" else 1
 
 

@@ -121,7 +121,13 @@ def markdown(results: dict) -> str:
         parts += [f"- `{k}`: {v}" for k, v in results["load_errors"].items()]
         parts.append("")
     if results.get("rows"):
-        parts += [table(results["rows"])]
+        parts += [
+            "Times in ms: median and min of the timed repeats, first = the warm-up call; "
+            "vs peer = our median / the peer's (below 1: ours is faster); % matmul = GFLOP/s "
+            "as a share of the yardstick above; MiB = peak growth during the repeats.",
+            "",
+            table(results["rows"]),
+        ]
     if results.get("curves"):
         parts += ["## Scaling curves", "", curve_table(results["curves"])]
     for name, study in (results.get("studies") or {}).items():

@@ -118,6 +118,10 @@ def namespace(*arrays: Any):
         When the arrays come from two libraries or sit on two devices; the message
         names both, e.g. ``numpy array on cpu`` and ``array_api_strict array on device1``.
     """
+    if len(arrays) == 1:  # fastest path: one array of an already-seen type
+        xp = _NAMESPACE_OF_TYPE.get(type(arrays[0]))
+        if xp is not None:
+            return xp
     arrays = [a for a in arrays if a is not None and not isinstance(a, (int, float, bool))]
     arrays = [getattr(a, "data", a) if type(a).__name__ in _TENSOR_TYPES else a for a in arrays]
     if not arrays:

@@ -178,8 +178,8 @@ class GaussianMixture:
                 sym = xp.max(xp.abs(precisions - xp.matrix_transpose(precisions)))
                 scale = xp.max(xp.abs(precisions))
                 min_eig = xp.min(xp.linalg.eigvalsh(precisions))
-                # host scalars: a boundary check
-                if float(to_numpy(sym)) > 1e-8 * float(to_numpy(scale)) or not (
+                # host scalars: a boundary check (symmetric to 1e-5 relative, as sklearn)
+                if float(to_numpy(sym)) > 1e-5 * float(to_numpy(scale)) or not (
                     float(to_numpy(min_eig)) > 0.0
                 ):
                     raise ValueError(
@@ -278,8 +278,8 @@ class GaussianMixture:
             lower_bound, history, converged = -math.inf, [], False
             for _ in range(self.max_iter):
                 previous = lower_bound
-                log_likelihood, log_resp = self._e_step(X)
-                self._m_step(X, log_resp)
+                log_likelihood, log_resp = self._e_step(X)  # E step: L(theta_t), log r_ik
+                self._m_step(X, log_resp)  # M step: theta_t+1
                 # one host scalar per iteration: the convergence test is a Python decision
                 lower_bound = float(to_numpy(log_likelihood))
                 history.append(lower_bound)

@@ -24,7 +24,7 @@ from typing import Any
 from .. import backend
 from ..backend import to_numpy
 from ._validation import check_array, check_positive
-from .hmm import BaseHMM
+from .hmm_base import BaseHMM
 
 __all__ = ["GaussianHMM"]
 
@@ -46,8 +46,8 @@ class GaussianHMM(BaseHMM):
     random_state : int, Generator or None
     init_params, params : str
         Which of 's', 't', 'm' (means_), 'c' (covars_) are initialized in ``fit`` and
-        which are updated by EM. Means start at K distinct random rows of X, covariances
-        at the data covariance plus min_covar.
+        which are updated by EM. Means start at the k-means centres of X (as hmmlearn),
+        covariances at the data covariance plus min_covar.
     implementation : {"scaling", "log"}
     verbose : bool
 
@@ -189,8 +189,11 @@ class GaussianHMM(BaseHMM):
         if self._needs_init("m", "means_"):
             if X.shape[0] < K:
                 raise ValueError(f"X has {X.shape[0]} samples, fewer than n_components={K}")
-            rows = rng.choice(X.shape[0], size=K, replace=False)
-            self.means_ = xp.take(X, rows, axis=0)
+            # as hmmlearn: the k-means centres (k-means++ seeding, then Lloyd), on X's device
+            from .kmeans import KMeans
+
+            seed = rng.spawn_seed()
+            self.means_ = KMeans(K, n_init=1, random_state=seed).fit(X).cluster_centers_
         if self._needs_init("c", "covars_"):
             cov = self._data_covariance(X)
             if self.covariance_type == "diag":

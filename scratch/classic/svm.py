@@ -53,7 +53,9 @@ class SVC:
     Parameters
     ----------
     C : float
-        Weight of the slack penalty, > 0; ``math.inf`` gives the hard margin.
+        Weight of the slack penalty, > 0; ``math.inf`` gives the hard margin, which
+        needs data separable in feature space (else the dual is unbounded and SMO runs
+        until ``max_iter``).
     kernel : {'rbf', 'linear', 'poly', 'sigmoid', 'precomputed'}
         With 'precomputed', ``fit`` takes the (n, n) Gram matrix and ``predict`` the
         (m, n_train) kernel between test and training points.

@@ -1,11 +1,12 @@
 r"""Convolution as one matrix product: im2col, col2im, conv2d, conv_transpose2d, conv2d_matrix.
 
 The convolution (PyTorch's cross-correlation) of x (N, C, H, W) with a weight
-w (C_out, C/g, kh, kw) in g groups, stride s, padding p and dilation d is
+w (C_out, C/g, kh, kw) in g groups, stride s, dilation d and zero padding (xpad) is
 
     y[n, o, p, q] = b[o] + sum_{c in group(o)} sum_{i<kh, j<kw}
                     w[o, c - g(o) C/g, i, j] * xpad[n, c, p s_h + i d_h, q s_w + j d_w]
 
+(g(o) = the group of output channel o; (p, q) the output pixel)
 with Ho = floor((H + p_top + p_bottom - d_h (kh - 1) - 1) / s_h) + 1 (and Wo alike).
 
 The unfolding (im2col). Every output position (n, p, q) reads a receptive field of
@@ -548,8 +549,3 @@ def conv2d_matrix(input_shape, weight, stride=1, padding=0, dilation=1, groups: 
                 * xp.reshape(b_j, (1, 1, wo, 1, 1, wd))
             )
     return xp.reshape(M, (c_out * ho * wo, c * h * wd))
-
-
-def output_size(h: int, w: int, kernel_size, stride=1, padding=0, dilation=1) -> tuple:
-    """(Ho, Wo) of a convolution or pooling with these arguments (a helper for layers)."""
-    return geometry(kernel_size, stride, padding, dilation).out_size(h, w)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .. import functional as F
 from ..autograd import Tensor
-from ..backend import Rng
-from ._factory import backend_of, resolve_rng
+from ..backend import Backend, Rng
+from ._factory import backend_of, resolve_backend, resolve_rng
 from .module import Module
 
 
@@ -20,11 +20,20 @@ class Dropout(Module):
     Parameters
     ----------
     p : float in [0, 1]
+    backend : str or Backend, optional
+        Where the mask generator lives (default: the first input's backend and device).
     rng : int or Rng, optional
         Seed (or generator) of the masks; reproducible per seed.
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False, *, rng: int | Rng | None = None):
+    def __init__(
+        self,
+        p: float = 0.5,
+        inplace: bool = False,
+        *,
+        backend: str | Backend | None = None,
+        rng: int | Rng | None = None,
+    ):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability p must be in [0, 1], got {p!r}")
@@ -33,6 +42,8 @@ class Dropout(Module):
         self.p = float(p)
         self._seed = rng
         self._rng: Rng | None = rng if isinstance(rng, Rng) else None
+        if self._rng is None and backend is not None:  # else made on the input's device
+            self._rng = resolve_rng(resolve_backend(backend), rng)
 
     def forward(self, x: Tensor) -> Tensor:
         if self.training and self.p > 0 and self._rng is None:

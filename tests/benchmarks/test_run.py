@@ -182,14 +182,22 @@ def test_scratch_bench_runs_the_runner(fake_suite, tmp_path):
 
 
 def test_tiny_smoke_run_of_the_real_suite(tmp_path):
-    """What CI runs: every real workload at its tiny size, one row or more each."""
-    rc = run.main(["--tiny", "--quiet", "--keep-blas-env", "--out", str(tmp_path)])
+    """Every real workload at its tiny size on numpy runs without error.
+
+    Peers and the studies are left to CI's `scratch bench --tiny` and the tests above,
+    to keep this test short.
+    """
+    workloads, errors = discover()
+    if not workloads:
+        pytest.skip("no workload modules yet")
+    names = ",".join(w.name for w in workloads)
+    rc = run.main([*FLAGS, "--no-peers", "--only", names, "--out", str(tmp_path)])
     assert rc == 0
     res = json.loads((tmp_path / "results.json").read_text())
-    workloads, errors = discover()
-    assert {w.name for w in workloads} <= {r["workload"] for r in res["rows"]}
-    assert set(errors) == set(res["load_errors"])
-    assert set(res["studies"]) == {"image_io", "gpu_memory"}
+    assert {w.name for w in workloads} == {r["workload"] for r in res["rows"]}
+    failed = [(r["workload"], r["error"]) for r in res["rows"] if r["status"] != "ok"]
+    assert not failed, failed
+    assert not res["studies"]
 
 
 def test_the_benchmark_process_unsets_the_openblas_variables(tmp_path):
@@ -201,3 +209,30 @@ def test_the_benchmark_process_unsets_the_openblas_variables(tmp_path):
     assert m["blas_env_original"] == {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "262144"}
     assert m["blas_env_in_run"] == {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}
     assert m["blas"] and "architecture" in m["blas"][0]
+
+
+def test_discover_reports_a_broken_module_and_keeps_the_others(tmp_path, monkeypatch):
+    import benchmarks.workloads as registry
+
+    (tmp_path / "zz_good.py").write_text(
+        "from benchmarks.workloads import Workload\n"
+        "WORKLOADS = [Workload('zz_good', 'fake', {'tiny': {}}, lambda bk, size: lambda: 0)]\n"
+    )
+    (tmp_path / "zz_bad.py").write_text("import no_such_module_anywhere\n")
+    monkeypatch.setattr(registry, "__path__", [str(tmp_path)])
+    for name in ("zz_good", "zz_bad"):
+        monkeypatch.delitem(sys.modules, f"benchmarks.workloads.{name}", raising=False)
+    workloads, errors = registry.discover()
+    assert [w.name for w in workloads] == ["zz_good"]
+    assert list(errors) == ["zz_bad"] and "no_such_module_anywhere" in errors["zz_bad"]
+
+
+def test_our_backend_named_like_a_peer_gets_a_distinct_label(fake_suite, tmp_path, monkeypatch):
+    from benchmarks import workloads
+
+    fakes, errors = workloads.discover()
+    fakes[0].peers = {"numpy": fakes[0].peers["numpy_dot"]}
+    monkeypatch.setattr(workloads, "discover", lambda: (fakes, errors))
+    rc, res = _run(tmp_path, "--only", "fake_sum")
+    assert {r["impl"] for r in res["rows"]} == {"scratch-numpy", "numpy"}
+    assert set(_row(res, "fake_sum", "scratch-numpy")["ratios"]) == {"numpy"}

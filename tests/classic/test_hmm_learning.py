@@ -258,3 +258,24 @@ def test_gaussian_hyperparameters_and_shapes_are_checked(xp):
         m.score(X)
     with pytest.raises(ValueError, match="n_components must be > 0"):
         CategoricalHMM(0).fit(xp.asarray(np.zeros((3, 1), dtype=np.int64)))
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "full"])
+def test_gaussian_fit_from_a_random_start_finds_separated_means(xp, covariance_type):
+    """Means start at random rows of X; three blobs 6 sigma apart are found within 0.2.
+
+    600 samples, ~200 per state with unit variance: the standard error of a mean is ~0.07.
+    """
+    truth = GaussianHMM(3, covariance_type)
+    truth.startprob_ = np.full(3, 1 / 3)
+    truth.transmat_ = np.full((3, 3), 0.1) + 0.7 * np.eye(3)
+    truth.means_ = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    truth.covars_ = np.ones((3, 2)) if covariance_type == "diag" else np.stack([np.eye(2)] * 3)
+    X, _ = truth.sample(600, random_state=0)
+    m = GaussianHMM(3, covariance_type, n_iter=30, random_state=0, verbose=False)
+    m.fit(xp.asarray(X), [100] * 6)
+    assert backend.backend_name(m.means_) == xp.name and m.n_features == 2
+    means = backend.to_numpy(m.means_)
+    nearest = np.linalg.norm(means[:, None, :] - truth.means_[None], axis=2).min(axis=0)
+    assert nearest.max() < 0.2
+    assert backend.to_numpy(m.covars_).shape == (3, 2, 2)

@@ -25,17 +25,20 @@ def _dataset(seed: int, n: int, d: int, separable: bool):
     """n points in d dims, labels 0/1 with both present.
 
     Separable: labels from a random hyperplane, points within 0.3 of it dropped
-    (a positive margin). Otherwise labels from a noisy hyperplane (overlapping classes).
+    (a positive margin), n // 2 taken from the negative side and the rest from the
+    positive one. Otherwise labels from a noisy hyperplane (overlapping classes).
     """
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(4 * n, d))
     w = rng.normal(size=d)
     s = (X @ w) / np.linalg.norm(w)
     if separable:
-        keep = np.abs(s) > 0.3
-        X, s = X[keep], s[keep]
-    else:
-        s = s + rng.normal(scale=1.0, size=s.shape)
+        neg, pos = X[s < -0.3][: n // 2], X[s > 0.3][: n - n // 2]
+        X = np.concatenate([neg, pos])
+        y = np.concatenate([np.zeros(len(neg)), np.ones(len(pos))]).astype(np.int64)
+        order = rng.permutation(len(y))
+        return X[order], y[order]
+    s = s + rng.normal(scale=1.0, size=s.shape)
     X, s = X[:n], s[:n]
     y = (s > 0).astype(np.int64)
     y[0], y[1] = 0, 1  # both classes, whatever the draw

@@ -179,6 +179,7 @@ def test_norm_gradcheck_and_gradgradcheck(xp):
         lambda x, w, b: batch_norm(x, None, None, w, b, training=True),
         lambda x, w, b: group_norm(x, 2, w, b),
         lambda x, w, b: instance_norm(x, weight=w, bias=b),
+        lambda x, w, b: layer_norm(x, (2,), w, b),
     ):
         assert gradcheck(fn, [x, w, b])
         assert gradgradcheck(fn, [x, w, b])
