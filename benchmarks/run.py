@@ -31,7 +31,6 @@ from pathlib import Path
 from . import machine
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).resolve().parent / "results"
 STUDIES = ("image_io", "gpu_memory")
 # Per run size: repeats, the time after which repeats stop early, matmul n (cpu, gpu).
 PROFILES = {

@@ -47,7 +47,6 @@ class Suite:
     use_gpu: bool
     update_readme: bool = False
     load_errors: dict[str, str] = field(default_factory=dict)
-    argv: list[str] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args) -> Suite:
@@ -98,7 +97,6 @@ class Suite:
             use_gpu=use_gpu,
             update_readme=args.update_readme,
             load_errors=errors,
-            argv=list(getattr(args, "argv", []) or []),
         )
 
     def print_list(self) -> None:

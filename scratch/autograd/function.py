@@ -72,22 +72,28 @@ class Function:
             if isinstance(x, Tensor):
                 like = x
                 break
-        inputs = tuple(x if isinstance(x, Tensor) else as_tensor(x, like) for x in inputs)
+        inputs = tuple([x if isinstance(x, Tensor) else as_tensor(x, like) for x in inputs])
         raw = [x.data for x in inputs]
         if len(raw) > 1:
             backend.namespace(*raw)  # a clear BackendError for mixed libraries/devices
         ys = self.forward(*raw)
         multi = isinstance(ys, tuple)
-        outputs = tuple(Tensor(y) for y in (ys if multi else (ys,)))
-        if is_grad_enabled() and any(x.requires_grad for x in inputs):
-            self.generation = max(x.generation for x in inputs)
+        outputs = tuple([Tensor(y) for y in ys]) if multi else (Tensor(ys),)
+        if not is_grad_enabled():
+            return outputs if multi else outputs[0]
+        record, generation = False, 0
+        for x in inputs:  # one pass: does any input need a gradient, and the deepest input
+            record = record or x.requires_grad
+            generation = x.generation if x.generation > generation else generation
+        if record:
+            self.generation = generation
             for y in outputs:
                 y.creator = self
                 y.requires_grad = True
-                y.generation = self.generation + 1
+                y.generation = generation + 1
             self.inputs = inputs
-            self._outputs = tuple(weakref.ref(y) for y in outputs)
-            self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
+            self._outputs = tuple([weakref.ref(y) for y in outputs])
+            self._output_meta = tuple([(tuple(y.data.shape), y.data.dtype) for y in outputs])
         return outputs if multi else outputs[0]
 
     @property

@@ -131,14 +131,12 @@ class KernelRows:
         return r
 
 
-def kernel_rows(X: Any, params: dict, cache_size: float, precomputed: Any = None) -> KernelRows:
-    """A KernelRows for X: the given matrix, or rows on demand with an LRU of ``cache_size`` MB.
+def kernel_rows(X: Any, params: dict, cache_size: float) -> KernelRows:
+    """Rows of k(X, X) on demand, with an LRU of ``cache_size`` MB.
 
     Like libsvm, rows are computed only when SMO asks for them: SMO touches a fraction
     of the n rows, and computing all n^2 entries up front costs more than the solver.
     """
-    if precomputed is not None:
-        return KernelRows(K=precomputed)
     n = X.shape[0]
     itemsize = 4 if X.dtype == backend.namespace(X).float32 else 8
     return KernelRows(X=X, params=params, cache_rows=int(cache_size * 2**20 // (n * itemsize)))

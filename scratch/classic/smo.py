@@ -45,9 +45,9 @@ The two-variable step. Move along beta + s (e_i - e_j), which keeps sum beta = 0
     a_ij = K_ii + K_jj - 2 K_ij = ||phi(x_i) - phi(x_j)||^2,
 
 maximised at s = (F_i - F_j) / a_ij, then clipped to the box: s <= U_i - beta_i and
-s <= beta_j - L_j. When a_ij <= 0 (a non-PSD kernel, or x_i = x_j) a_ij is replaced by
-tau = 1e-12 (Fan, Chen & Lin 2005, section 4). The residual changes by two kernel rows:
-F <- F - s (K_i - K_j), O(n) work.
+s <= beta_j - L_j. When a_ij <= 0 (a non-PSD kernel, or x_i = x_j) a_ij is raised to
+tau = 1e-12 (Fan, Chen & Lin 2005, section 4), so the step stays finite. The residual
+changes by two kernel rows: F <- F - s (K_i - K_j), O(n) work.
 
 Working-set selection, second order (WSS 2 of Fan, Chen & Lin 2005):
 i = argmax_{t in I_up} F_t (the most violating up-index, F_i = m), then among
@@ -61,7 +61,9 @@ in [M, m] satisfies KKT up to tol; we take the midpoint (m + M) / 2.
 
 Device and host. beta is tiny bookkeeping kept on the host (two entries change per
 step); F, the masks of I_up and I_low, and the kernel rows stay on the device. Each
-iteration brings two small vectors to the host: (i, m, M) and (j, F_j, K_ij).
+iteration brings two small vectors to the host: (i, m, M) and (j, F_j, K_ij). Two, not
+one, because row K_i comes from a host-keyed cache and j needs it; on a GPU that is two
+synchronisations per iteration, on NumPy none (the fast path reads the scalars directly).
 """
 
 from __future__ import annotations
@@ -168,10 +170,8 @@ def smo(rows: KernelRows, y: Any, C: float, tol: float = 1e-3, max_iter: int = -
         j, F_j, K_ij = _host(xp, j_dev, xp.take(F, j_dev), xp.take(K_i, j_dev))
         j = int(j)
 
-        a = diag_h[i] + diag_h[j] - 2.0 * K_ij
-        if a <= 0:
-            a = TAU
-        s = (m - F_j) / a
+        a = max(diag_h[i] + diag_h[j] - 2.0 * K_ij, TAU)
+        s = (m - F_j) / a  # the unclipped maximiser of D along e_i - e_j
         room_i, room_j = U_h[i] - beta_h[i], beta_h[j] - L_h[j]
         if s >= room_i or s >= room_j:  # clip to the box, landing exactly on the bound
             if room_i <= room_j:

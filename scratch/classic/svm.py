@@ -169,7 +169,6 @@ class SVC:
         y_idx = xp.searchsorted(classes, y)  # class index 0..k-1 of every sample
         self._gamma = 0.0 if precomputed else gamma_value(self.gamma, X)
         C = float(self.C)
-        whole = kernel_rows(X, self._params(), self.cache_size, X if precomputed else None)
 
         pairs = [(a, c) for a in range(k) for c in range(a + 1, k)]
         coef_rows, intercepts, n_iter = [], [], []
@@ -177,12 +176,12 @@ class SVC:
             in_pair = (y_idx == a) | (y_idx == c)
             idx = xp.nonzero(in_pair)[0]  # the pair's samples, in their order in X
             y_pair = 2.0 * xp.astype(xp.take(y_idx, idx) == a, X.dtype) - 1.0
-            if k == 2:
-                rows = whole
-            elif whole.K is not None:
-                rows = KernelRows(K=xp.take(xp.take(whole.K, idx, axis=0), idx, axis=1))
+            # the pair's kernel: rows of X_pair on demand, or the block of a precomputed K
+            X_pair = X if k == 2 else xp.take(X, idx, axis=0)
+            if precomputed:
+                rows = KernelRows(K=X_pair if k == 2 else xp.take(X_pair, idx, axis=1))
             else:
-                rows = kernel_rows(xp.take(X, idx, axis=0), self._params(), self.cache_size)
+                rows = kernel_rows(X_pair, self._params(), self.cache_size)
             res = smo(rows, y_pair, C, self.tol, self.max_iter)
             # beta of the pair as a length-n row, zeros outside the pair (a mask setitem: exact)
             row = xp.zeros((n,), dtype=X.dtype, device=dev)
