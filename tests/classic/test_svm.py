@@ -352,3 +352,13 @@ def test_predict_before_fit_and_wrong_feature_count_are_refused(xp):
     m = SVC().fit(xp.asarray(X), xp.asarray(y))
     with pytest.raises(ValueError, match="3 features"):
         m.predict(xp.asarray(np.ones((2, 3))))
+
+
+def test_reaching_max_iter_warns_with_the_remaining_violation(xp):
+    """SMO stops at max_iter before m - M <= tol and says so (a ConvergenceWarning)."""
+    from scratch.classic.svm import ConvergenceWarning
+
+    X, y = _dataset(1, 40, 2, separable=False)
+    with pytest.warns(ConvergenceWarning, match="maximal violation"):
+        m = SVC(max_iter=2).fit(xp.asarray(X), xp.asarray(y))
+    assert to_np(m.n_iter_).tolist() == [2]
