@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Workload
+from . import Workload, numpy_ml_peers
 
 
 def _conv_flops(size: dict) -> float:
@@ -163,7 +163,7 @@ WORKLOADS = [
         family="conv",
         sizes=_conv_sizes(_CONV),
         make=make_conv_ours,
-        peers={"torch": make_conv_torch},
+        peers={"torch": make_conv_torch, "numpy-ml": numpy_ml_peers.conv2d},
         flops=_conv_flops,
         description="conv2d 64->64, 3x3, pad 1, N=32, 32x32: forward + backward",
     ),
@@ -195,7 +195,7 @@ WORKLOADS = [
             "tiny": {"n": 4, "c": 8, "h": 8},
         },
         make=make_bn_ours,
-        peers={"torch": make_bn_torch},
+        peers={"torch": make_bn_torch, "numpy-ml": numpy_ml_peers.batch_norm},
         description="batch_norm training on (64, 64, 32, 32): forward + backward",
     ),
 ]

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from . import Curve, Workload
+from . import Curve, Workload, numpy_ml_peers
 
 
 def _data(size):
@@ -73,7 +73,7 @@ WORKLOADS = [
             "tiny": {"n": 400, "d": 2, "k": 3, "iters": 5},
         },
         make=_ours,
-        peers={"sklearn": _sklearn},
+        peers={"sklearn": _sklearn, "numpy-ml": numpy_ml_peers.gmm},
         flops=_flops,
         curve=Curve("n", full=[5000, 20000, 80000], quick=[2000, 5000], tiny=[200, 400]),
         dtype="float64",

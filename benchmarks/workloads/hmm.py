@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Curve, Workload
+from . import Curve, Workload, numpy_ml_peers
 
 K, M = 5, 10
 
@@ -102,6 +102,7 @@ WORKLOADS = [
         peers={
             "hmmlearn-scaling": _hmmlearn("scaling"),
             "hmmlearn-log": _hmmlearn("log"),
+            "numpy-ml": numpy_ml_peers.hmm,
         },
         flops=_flops,
         curve=Curve(

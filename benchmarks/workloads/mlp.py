@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Curve, Workload
+from . import Curve, Workload, numpy_ml_peers
 
 
 def _digits_host(n_train: int):
@@ -101,7 +101,7 @@ WORKLOADS = [
             "tiny": {"n_train": 256, "hidden": 32, "batch_size": 64},
         },
         make=make_ours,
-        peers={"torch": make_torch},
+        peers={"torch": make_torch, "numpy-ml": numpy_ml_peers.mlp},
         # forward 2 flops per weight and sample, backward twice that (grad x and grad W)
         flops=lambda size: 6.0 * _n_params(size) * size["n_train"],
         backends=("numpy", "strict", "cupy", "torch"),

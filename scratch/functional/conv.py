@@ -144,7 +144,11 @@ def _window(g: Geometry, i: int, j: int, ho: int, wo: int):
 
 
 def _unfold(x, g: Geometry, out_hw: tuple[int, int], pad_value: float = 0.0):
-    """x (N, C, H, W) -> windows (N, Ho, Wo, groups, kh kw, C / groups); see module doc."""
+    """x (N, C, H, W) -> windows (N, Ho, Wo, groups, kh kw, C / groups); see module doc.
+
+    The windows are a strided view of the padded channels-last input
+    (``backend.sliding_windows``); the reshape into columns is the one copy.
+    """
     xp = backend.namespace(x)
     n, c, h, w = x.shape
     ho, wo = out_hw
@@ -154,10 +158,14 @@ def _unfold(x, g: Geometry, out_hw: tuple[int, int], pad_value: float = 0.0):
         xpad = xp.full((n, hp, wp, c), pad_value, dtype=x.dtype, device=backend.device_of(x))
         xpad[:, g.pt : g.pt + h, g.pl : g.pl + w, :] = xt
     else:
-        hp, wp, xpad = h, w, xt
-    xpad = xp.reshape(xpad, (n, hp, wp, g.groups, c // g.groups))
-    taps = [xpad[_window(g, i, j, ho, wo)] for i in range(g.kh) for j in range(g.kw)]
-    return xp.stack(taps, axis=4)
+        xpad = xt
+    win = backend.sliding_windows(xpad, (g.kh, g.kw), (g.sh, g.sw), (g.dh, g.dw))
+    win = win[:, :ho, :wo, ...]  # (N, Ho, Wo, kh, kw, C)
+    k, cg = g.kh * g.kw, c // g.groups
+    if g.groups == 1:
+        return xp.reshape(win, (n, ho, wo, 1, k, c))
+    win = xp.reshape(win, (n, ho, wo, k, g.groups, cg))
+    return xp.reshape(xp.permute_dims(win, (0, 1, 2, 4, 3, 5)), (n, ho, wo, g.groups, k, cg))
 
 
 def _fold(cols, g: Geometry, in_hw: tuple[int, int]):
@@ -317,31 +325,29 @@ def _check_bias(b, c_out):
 
 
 def _one_gemm(groups: int, per_group_out: int) -> bool:
-    """Use one GEMM with a block-diagonal weight rather than a batch of g thin GEMMs?
+    """One GEMM with the block-diagonal weight, rather than a batch of g thin GEMMs?
 
     The block-diagonal product does g times the arithmetic of the grouped one, but as a
-    single large GEMM; g GEMMs with C_out/g < 32 columns each run far below the BLAS
-    peak. So: one GEMM for few groups of thin outputs, the batch otherwise (depthwise).
+    single large GEMM on the ungrouped column layout, whose copies move runs of C
+    numbers; g GEMMs with C_out/g < 32 columns run far below the BLAS peak, and the
+    grouped layout's copies move runs of only C/g. So: one GEMM for few groups of thin
+    outputs, the batch otherwise (depthwise, wide groups).
     """
     return groups == 1 or (groups <= 16 and per_group_out < 32)
 
 
-def _block_diagonal(blocks: Tensor) -> Tensor:
-    """blocks (g, r, c) -> the (g r, g c) matrix with blocks[i] at block (i, i), zeros elsewhere.
+def _between_groups(blocks: Tensor, view: tuple[int, ...]) -> Tensor:
+    """blocks * I_g, with the g x g identity reshaped to ``view``: zero between groups.
 
-    Built from slices and concatenations, so its gradient is the diagonal blocks of the
-    incoming gradient.
+    blocks holds each group's weights once, broadcast over the output groups; the
+    identity keeps group grp's weights where the output group is grp. One product with
+    a constant, so the gradient is the incoming one masked to the diagonal blocks.
     """
-    g, r, c = blocks.shape
-    if g == 1:
-        return m.reshape(blocks, (r, c))
-    xp, dev = blocks.xp, blocks.device
-    rows = []
-    for i in range(g):
-        left = Tensor(xp.zeros((r, i * c), dtype=blocks.dtype, device=dev))
-        right = Tensor(xp.zeros((r, (g - i - 1) * c), dtype=blocks.dtype, device=dev))
-        rows.append(m.concatenate([left, blocks[i, ...], right], axis=1))
-    return m.concatenate(rows, axis=0)
+    groups = max(view)
+    if groups == 1:
+        return blocks
+    eye = blocks.xp.eye(groups, dtype=blocks.dtype, device=blocks.device)
+    return blocks * Tensor(blocks.xp.reshape(eye, view))
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
@@ -388,14 +394,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     _check_bias(b, c_out)
     ho, wo = _check_fits(g, h, wd)
     k, og = g.kh * g.kw, c_out // groups
-    cols = Im2Col(g, (ho, wo))(x)  # (N, Ho, Wo, G, K, C/G)
-    w_col = m.reshape(w, (groups, og, cg, g.kh, g.kw))
-    w_col = m.reshape(m.transpose(w_col, (0, 3, 4, 2, 1)), (groups, k * cg, og))
+    w5 = m.reshape(w, (groups, og, cg, g.kh, g.kw))
     if _one_gemm(groups, og):
-        x_col = m.reshape(cols, (n * ho * wo, groups * k * cg))
-        y = m.matmul(x_col, _block_diagonal(w_col))  # (N Ho Wo, C_out): the one GEMM
+        cols = Im2Col(g._replace(groups=1), (ho, wo))(x)  # (N, Ho, Wo, 1, K, C)
+        x_col = m.reshape(cols, (n * ho * wo, k * c))
+        # W_col[(i, j, grp, c), (grp', o)] = w[grp' og + o, c, i, j] [grp == grp']
+        blocks = m.reshape(m.transpose(w5, (3, 4, 0, 2, 1)), (g.kh, g.kw, groups, cg, 1, og))
+        w_col = _between_groups(blocks, (1, 1, groups, 1, groups, 1))
+        y = m.matmul(x_col, m.reshape(w_col, (k * c, c_out)))  # (N Ho Wo, C_out): the one GEMM
     else:
+        cols = Im2Col(g, (ho, wo))(x)  # (N, Ho, Wo, G, K, C/G)
         x_col = m.transpose(m.reshape(cols, (n * ho * wo, groups, k * cg)), (1, 0, 2))
+        w_col = m.reshape(m.transpose(w5, (0, 3, 4, 2, 1)), (groups, k * cg, og))
         y = m.matmul(x_col, w_col)  # (G, N Ho Wo, C_out/G): a batch of g GEMMs
         y = m.reshape(m.transpose(y, (1, 0, 2)), (n * ho * wo, c_out))
     if b is not None:
@@ -466,15 +476,19 @@ def conv_transpose2d(
             f"padding {padding!r} is too large: the output would have size ({ho}, {wo})"
         )
     rows = m.reshape(m.transpose(x, (0, 2, 3, 1)), (n * h * wd, c_in))
-    w_col = m.reshape(w, (groups, cig, og, g.kh, g.kw))
-    w_col = m.reshape(m.transpose(w_col, (0, 1, 3, 4, 2)), (groups, cig, k * og))
+    w5 = m.reshape(w, (groups, cig, og, g.kh, g.kw))
     if _one_gemm(groups, og):
-        cols = m.matmul(rows, _block_diagonal(w_col))  # (N H W, G K C_out/G): the one GEMM
+        # W_col[(grp, c), (i, j, grp', o)] = w[grp cig + c, o, i, j] [grp == grp']
+        blocks = m.reshape(m.transpose(w5, (0, 1, 3, 4, 2)), (groups, cig, g.kh, g.kw, 1, og))
+        w_col = _between_groups(blocks, (groups, 1, 1, 1, groups, 1))
+        cols = m.matmul(rows, m.reshape(w_col, (c_in, k * c_out)))  # (N H W, K C_out): one GEMM
+        cols = m.reshape(cols, (n, h, wd, 1, k, c_out))
+        g = g._replace(groups=1)
     else:
+        w_col = m.reshape(m.transpose(w5, (0, 1, 3, 4, 2)), (groups, cig, k * og))
         rows = m.transpose(m.reshape(rows, (n * h * wd, groups, cig)), (1, 0, 2))
         cols = m.matmul(rows, w_col)  # (G, N H W, K C_out/G): a batch of g GEMMs
-        cols = m.transpose(cols, (1, 0, 2))
-    cols = m.reshape(cols, (n, h, wd, groups, k, og))
+        cols = m.reshape(m.transpose(cols, (1, 0, 2)), (n, h, wd, groups, k, og))
     y = Col2Im(g, (ho, wo))(cols)
     if b is not None:
         y = y + m.reshape(b, (1, c_out, 1, 1))

@@ -79,6 +79,79 @@ class Standardize(Function):
         return inv_sigma * (g - mean_g - xhat * mean_gx)
 
 
+class BatchNormTrain(Function):
+    r"""y = gamma xhat + beta, xhat standardized per channel over A = (N, *spatial): one node.
+
+    Batch norm in training, with the affine map fused in, so that forward and backward
+    each make a few passes over the data instead of one per elementary operation.
+    Forward: mu = mean_A x, then sigma^2 = mean_A (x - mu)^2 (two passes: no
+    cancellation), xhat = (x - mu) / sigma, y = gamma xhat + beta.
+    Backward (module doc, with g = gamma dL/dy and gamma constant over A):
+        dL/dbeta = sum_A dy,   dL/dgamma = sum_A dy xhat,
+        dL/dx = (gamma / sigma) (dy - (1/n) dL/dbeta - xhat (1/n) dL/dgamma),
+    so the two sums the affine gradients need are the only reductions. With the graph
+    recorded (create_graph=True) the same formula is written with differentiable ops on
+    xhat and 1/sigma rebuilt from x, so it can be differentiated again.
+    Shapes: x (N, C, *), gamma and beta (C,), y like x. ``mean`` and ``var`` hold the
+    (biased) batch moments, shape (C,), after forward.
+    """
+
+    def __init__(self, eps: float):
+        self.eps = float(eps)
+
+    def forward(self, x, gamma, beta):
+        xp = backend.namespace(x)
+        n, c = x.shape[0], x.shape[1]
+        self.axes = (0,) + tuple(range(2, x.ndim))
+        self.view = (1, c) + (1,) * (x.ndim - 2)
+        count = x.size // c
+        mu = xp.sum(x, axis=self.axes, keepdims=True) / count
+        xhat = x - mu  # a fresh array: the steps below work in place on it
+        rows = xp.reshape(xhat, (n, c, -1))  # per sample and channel, a row of pixels
+        var = xp.sum(xp.vecdot(rows, rows), axis=0) / count  # sum_A (x - mu)^2 / n, (C,)
+        inv_sigma = xp.reshape(1.0 / xp.sqrt(var + self.eps), self.view)
+        xhat *= inv_sigma
+        y = xhat * xp.reshape(gamma, self.view)
+        y += xp.reshape(beta, self.view)
+        self.mean, self.var = xp.reshape(mu, (c,)), var
+        self.save_for_backward(xhat, inv_sigma)
+        return y
+
+    def backward(self, gy):
+        x, gamma, beta = self.inputs
+        count = x.size // x.shape[1]
+        if is_grad_enabled():  # create_graph: the gradient must know how xhat depends on x
+            xc = x - m.mean(x, self.axes, keepdims=True)
+            inv_sigma = (m.mean(xc * xc, self.axes, keepdims=True) + self.eps) ** -0.5
+            xhat = xc * inv_sigma
+            g_beta = m.sum(gy, self.axes)
+            g_gamma = m.sum(gy * xhat, self.axes)
+            scale = m.reshape(gamma, self.view) * inv_sigma
+            gx = scale * (
+                gy
+                - m.reshape(g_beta, self.view) * (1.0 / count)
+                - xhat * m.reshape(g_gamma, self.view) * (1.0 / count)
+            )
+            return gx, g_gamma, g_beta
+        xp = backend.namespace(gy.data)
+        xhat, inv_sigma = self.saved
+        n, c = xhat.shape[0], xhat.shape[1]
+        dy = gy.data
+        g_beta = xp.sum(dy, axis=self.axes)
+        g_gamma = xp.sum(xp.vecdot(xp.reshape(dy, (n, c, -1)), xp.reshape(xhat, (n, c, -1))), axis=0)
+        gx = None
+        if x.requires_grad:
+            scale = xp.reshape(gamma.data, self.view) * inv_sigma
+            gx = xhat * (xp.reshape(g_gamma, self.view) * (-1.0 / count))
+            gx -= xp.reshape(g_beta, self.view) * (1.0 / count)
+            gx += dy
+            gx *= scale
+            gx = Tensor(gx)
+        g_gamma = Tensor(g_gamma) if gamma.requires_grad else None
+        g_beta = Tensor(g_beta) if beta.requires_grad else None
+        return gx, g_gamma, g_beta
+
+
 # ---------------------------------------------------------------------------------------
 # argument checks
 # ---------------------------------------------------------------------------------------
@@ -207,14 +280,17 @@ def batch_norm(
                 f"expected more than 1 value per channel when training, got input of shape "
                 f"{x.shape}"
             )
-        f = Standardize(axes, eps)
-        xhat = f(x)
+        xp = x.xp
+        gamma = w if w is not None else Tensor(xp.ones((c,), dtype=x.dtype, device=x.device))
+        beta = b if b is not None else Tensor(xp.zeros((c,), dtype=x.dtype, device=x.device))
+        f = BatchNormTrain(eps)
+        y = f(x, gamma, beta)
         with no_grad():
             if rm is not None:
-                _update_running(rm, backend.namespace(rm).reshape(f.mean, (c,)), momentum)
+                _update_running(rm, f.mean, momentum)
             if rv is not None:
-                unbiased = backend.namespace(rv).reshape(f.var, (c,)) * (n / (n - 1))
-                _update_running(rv, unbiased, momentum)
+                _update_running(rv, f.var * (n / (n - 1)), momentum)
+        return y
     else:
         if rm is None or rv is None:
             raise ValueError("running_mean and running_var are required when training=False")
