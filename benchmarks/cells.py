@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from scratch import backend
 
 from . import timing
-from .workloads import Workload
+from .workloads import NotApplicable, Workload
 
 # Row statuses: ok; missing (a library or backend is not installed here);
 # n/a (the maker said it cannot run here); error (it raised).
@@ -118,6 +118,11 @@ def run_cell(
             repeats=repeats,
             budget_s=budget_s,
         )
+    except NotApplicable as e:
+        if impl.device != "cpu":
+            return None
+        row.update(status=NA, error=str(e))
+        return row
     except (ImportError, backend.BackendError) as e:
         row.update(status=MISSING, error=describe_error(e))
         return row

@@ -18,7 +18,8 @@ in one process::
 ``make`` and each peer maker do all set-up (data generation, model construction) and
 return a zero-argument closure that runs ONE repetition of the timed work; the runner
 warms up, times repetitions (synchronizing the device), and computes the ratio of our
-median to the peer's. A maker returns None (or raises ImportError) when it cannot run
+median to the peer's. A maker returns None, raises ImportError (missing library) or raises
+NotApplicable("why") when it cannot run
 here, and the row says so. ``device`` is "cpu" or "cuda" for peers that can use a GPU.
 
 ``curve`` (optional) asks for a scaling curve when the runner gets ``--curves``: each
@@ -54,6 +55,10 @@ class Curve:
         return list(
             chosen if chosen is not None else self.full[: 2 if size_name != "full" else None]
         )
+
+
+class NotApplicable(Exception):
+    """A maker cannot run this size or device; its message says why (the row shows n/a)."""
 
 
 @dataclass

@@ -20,8 +20,8 @@ still fails, the maker raises ImportError with the reason and the row says "miss
 **Too slow for some sizes.** ``GMM`` and ``MultinomialHMM`` loop in Python over
 samples, components, time steps and states (one ``slogdet`` + ``solve`` per sample
 and component; a list-comprehension logsumexp per state and time step). Where the
-estimated time of one call exceeds ``MAX_SECONDS`` (20 s), the maker returns None for
-that size, so the row says "n/a" (see ``_too_slow``; the per-unit costs were measured
+estimated time of one call exceeds ``MAX_SECONDS`` (20 s), the maker raises NotApplicable for
+that size, so the row says "n/a" (see ``_check_budget``; the per-unit costs were measured
 on a 2-core CPU with NumPy 2.4 and are generous).
 """
 
@@ -34,6 +34,8 @@ import warnings
 from importlib import metadata
 
 import numpy as np
+
+from . import NotApplicable
 
 PINNED = "0.1.2"
 MAX_SECONDS = 20.0
@@ -68,9 +70,13 @@ def _import(module: str):
             del collections.Hashable
 
 
-def _too_slow(seconds: float) -> bool:
-    """Whether one call, estimated at ``seconds``, is over the ``MAX_SECONDS`` budget."""
-    return seconds > MAX_SECONDS
+def _check_budget(seconds: float) -> None:
+    """Refuse a size whose one call, estimated at ``seconds``, is over ``MAX_SECONDS``."""
+    if seconds > MAX_SECONDS:
+        raise NotApplicable(
+            f"numpy-ml would take about {seconds:.0f} s per call here (pure Python loops; "
+            f"the limit is {MAX_SECONDS:.0f} s)"
+        )
 
 
 # --- gmm: numpy_ml.gmm.GMM ----------------------------------------------------------
@@ -93,8 +99,7 @@ def gmm(size: dict, device: str = "cpu"):
     """
     if device != "cpu":
         return None
-    if _too_slow(_GMM_S_PER_UNIT * size["n"] * size["k"] * size["iters"]):
-        return None
+    _check_budget(_GMM_S_PER_UNIT * size["n"] * size["k"] * size["iters"])
     from .gmm import _data
 
     GMM = _import("gmm").GMM
@@ -147,8 +152,7 @@ def hmm(size: dict, device: str = "cpu"):
     """
     if device != "cpu":
         return None
-    if _too_slow(_HMM_S_PER_UNIT * size["n_seq"] * size["T"] * size["iters"]):
-        return None
+    _check_budget(_HMM_S_PER_UNIT * size["n_seq"] * size["T"] * size["iters"])
     from .hmm import K, M, _problem
 
     MultinomialHMM = _import("hmm").MultinomialHMM
