@@ -60,6 +60,12 @@ def check_array(
             raise TypeError(f"{name} must be an array, got {type(X).__name__}") from e
         if X.dtype == object:
             raise TypeError(f"{name} must be a numeric array, got ragged or object data")
+        if like is not None:  # a list given beside an array: it goes where that array lives
+            lxp = backend.namespace(like)
+            floating = X.dtype.kind == "f" and lxp.isdtype(like.dtype, "real floating")
+            X = lxp.asarray(
+                X, dtype=like.dtype if floating else None, device=backend.device_of(like)
+            )
     xp = backend.namespace(X) if like is None else backend.namespace(X, like)
     ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     if X.ndim not in ndims:
