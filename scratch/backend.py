@@ -222,12 +222,16 @@ class Backend:
         """Place ``a`` (a NumPy array, a list, or an array of another backend) on this device."""
         if is_array(a) and backend_name(a) != self.name:
             a = to_numpy(a)
+        if self.name == "torch" and isinstance(a, (list, tuple, bool, int, float, complex)):
+            # Python numbers infer as NumPy infers them (floats -> float64, ints -> int64),
+            # as on numpy, strict and cupy; torch alone would pick its default float32
+            a = np.asarray(a)
         if dtype is None and not self._float64:
             a = np.asarray(a)
             if a.dtype == np.float64:  # this device has no float64: its default float
                 dtype = self.xp.float32
         if self.name == "torch" and isinstance(a, np.ndarray):
-            return self.xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=self.device)
+            return self.xp.asarray(_c_contiguous(a), dtype=dtype, device=self.device)
         if self.name == "numpy":
             return np.asarray(a, dtype=dtype)
         return self.xp.asarray(a, dtype=dtype, device=self.device)
@@ -279,6 +283,14 @@ class Backend:
 
     def __str__(self) -> str:
         return f"{self.name} ({self.device})"
+
+
+def _c_contiguous(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous NumPy array of the SAME shape (torch refuses negative strides).
+
+    Not ``np.ascontiguousarray``: it returns at least 1-D, turning a 0-d array into shape (1,).
+    """
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def _gpu_usable() -> bool:
@@ -467,7 +479,7 @@ def scatter_add(n: int, index, values):
 
 
 def sliding_windows(x, window, step=(1, 1), dilation=(1, 1)):
-    r"""The (dilated) kh x kw windows of x (N, H, W, ...), every ``step``: (N, Ho, Wo, kh, kw, ...).
+    r"""The (dilated) kh x kw windows of x (N, H, W, ...): an array (N, Ho, Wo, kh, kw, ...).
 
     windows[n, p, q, i, j, ...] = x[n, p s_h + i d_h, q s_w + j d_w, ...], for
     Ho = floor((H - d_h (kh - 1) - 1) / s_h) + 1 (and Wo alike); trailing axes (the
@@ -507,11 +519,13 @@ def sliding_windows(x, window, step=(1, 1), dilation=(1, 1)):
 
             return cupy.lib.stride_tricks.as_strided(x, shape, byte_strides)
         return np.lib.stride_tricks.as_strided(x, shape, byte_strides, writeable=False)
-    taps = [
-        x[:, i * dh : i * dh + sh * (ho - 1) + 1 : sh, j * dw : j * dw + sw * (wo - 1) + 1 : sw, ...]
-        for i in range(kh)
-        for j in range(kw)
-    ]
+
+    def tap(i: int, j: int):  # rows i d_h + p s_h, columns j d_w + q s_w of every window
+        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+        return x[:, rows, cols, ...]
+
+    taps = [tap(i, j) for i in range(kh) for j in range(kw)]
     return xp.reshape(xp.stack(taps, axis=3), shape)
 
 
@@ -555,7 +569,7 @@ def asarray_like(a: Any, ref: Any):
     if backend_name(ref) == "numpy":
         return host
     if backend_name(ref) == "torch":
-        return xp.asarray(np.ascontiguousarray(host), device=dev)
+        return xp.asarray(_c_contiguous(host), device=dev)
     return xp.asarray(host, device=dev)
 
 

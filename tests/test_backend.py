@@ -10,14 +10,34 @@ from scratch.backend import BackendError
 
 
 def test_strict_fixture_refuses_implicit_numpy_conversion(xp):
-    """The strict backend is an honest GPU stand-in: np.asarray on it raises."""
+    """The strict backend is an honest GPU stand-in: np.asarray on it raises, as on device
+    arrays (cupy, torch on CUDA). numpy and torch on the CPU are host arrays: np.asarray
+    converts them. backend.to_numpy is the explicit way back on every backend."""
     a = xp.asarray(np.arange(3.0))
-    if xp.name == "numpy":
-        assert isinstance(np.asarray(a), np.ndarray)
-        return
-    with pytest.raises((RuntimeError, TypeError, ValueError)):
-        np.asarray(a)
+    on_host = xp.name == "numpy" or (xp.name == "torch" and xp.device.type == "cpu")
+    if on_host:
+        host = np.asarray(a)
+        assert isinstance(host, np.ndarray)
+        np.testing.assert_array_equal(host, np.arange(3.0))
+    else:
+        with pytest.raises((RuntimeError, TypeError, ValueError)):
+            np.asarray(a)
     np.testing.assert_array_equal(backend.to_numpy(a), np.arange(3.0))
+
+
+def test_asarray_keeps_0d_arrays_and_infers_python_numbers_as_numpy_does(xp):
+    """A 0-d array stays 0-d on every backend (np.ascontiguousarray would make it (1,)),
+    a reversed view keeps its values, and Python floats and ints become float64 and int64
+    everywhere (torch's own default for floats is float32)."""
+    ref = xp.zeros(2)
+    for a in (np.array(0.5), np.array(3)):
+        for got in (xp.asarray(a), backend.asarray_like(a, ref)):
+            assert tuple(got.shape) == ()
+            np.testing.assert_array_equal(backend.to_numpy(got), a.astype(got.dtype))
+    np.testing.assert_array_equal(backend.to_numpy(xp.asarray(np.arange(4.0)[::-1])), [3, 2, 1, 0])
+    assert xp.asarray([0.5, 1.0]).dtype == xp.float64
+    assert xp.asarray(2.0).dtype == xp.float64
+    assert xp.asarray([1, 2]).dtype == xp.int64
 
 
 def test_strict_device_is_not_the_default_device():
@@ -143,6 +163,69 @@ def test_scatter_add_portable_path_matches_fast_path():
 def test_scatter_add_checks_shapes(xp):
     with pytest.raises(ValueError, match="index must be 1-D"):
         backend.scatter_add(3, xp.asarray(np.zeros((2, 2), dtype=np.int64)), xp.zeros(2))
+
+
+def _windows_by_definition(x, window, step, dilation):
+    """windows[n, p, q, i, j, ...] = x[n, p s_h + i d_h, q s_w + j d_w, ...], a Python loop."""
+    (kh, kw), (sh, sw), (dh, dw) = window, step, dilation
+    ho = (x.shape[1] - dh * (kh - 1) - 1) // sh + 1
+    wo = (x.shape[2] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((x.shape[0], ho, wo, kh, kw) + x.shape[3:])
+    for p in range(ho):
+        for q in range(wo):
+            for i in range(kh):
+                for j in range(kw):
+                    out[:, p, q, i, j] = x[:, p * sh + i * dh, q * sw + j * dw]
+    return out
+
+
+@given(
+    window=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    step=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    extra=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    channels_last=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+def test_sliding_windows_equal_the_definition(
+    xp, window, step, dilation, extra, channels_last, seed
+):
+    """windows[n, p, q, i, j, c] = x[n, p s_h + i d_h, q s_w + j d_w, c], also for a
+    non-contiguous x (a channels-last view of an NCHW array, as conv reads it)."""
+    h = dilation[0] * (window[0] - 1) + 1 + extra[0]
+    w = dilation[1] * (window[1] - 1) + 1 + extra[1]
+    if channels_last:
+        x = np.random.default_rng(seed).standard_normal((2, 3, h, w))
+        x, a = x.transpose(0, 2, 3, 1), xp.permute_dims(xp.asarray(x), (0, 2, 3, 1))
+    else:
+        x = np.random.default_rng(seed).standard_normal((2, h, w, 3))
+        a = xp.asarray(x)
+    got = backend.sliding_windows(a, window, step, dilation)
+    assert backend.backend_name(got) == xp.name
+    expected = _windows_by_definition(x, window, step, dilation)
+    np.testing.assert_array_equal(backend.to_numpy(got), expected)
+
+
+def test_sliding_windows_portable_path_matches_fast_paths():
+    """The stacked-slices path (strict) equals the strided views of numpy and torch."""
+    x = np.random.default_rng(2).standard_normal((2, 7, 6, 4)).transpose(0, 2, 1, 3)
+    kw = {"window": (3, 2), "step": (2, 1), "dilation": (1, 2)}
+    portable = backend.to_numpy(backend.sliding_windows(backend.get("strict").asarray(x), **kw))
+    fast = backend.sliding_windows(x, **kw)
+    assert not fast.flags.owndata  # a view: no copy made
+    np.testing.assert_array_equal(portable, fast)
+    try:
+        t = backend.get("torch")
+    except backend.BackendError:
+        return
+    np.testing.assert_array_equal(
+        backend.to_numpy(backend.sliding_windows(t.asarray(x), **kw)), fast
+    )
+
+
+def test_sliding_windows_refuses_a_window_larger_than_x(xp):
+    with pytest.raises(ValueError, match="does not fit"):
+        backend.sliding_windows(xp.zeros((1, 2, 2, 1)), (3, 1))
 
 
 @given(

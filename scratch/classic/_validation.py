@@ -101,10 +101,19 @@ def check_array(
 
 
 def _default_float(xp, X):
+    """The float dtype integer data is converted to: float64 wherever X's device has it.
+
+    Not the namespace's default float: torch's is float32 even on devices with float64,
+    which would make the same integer data give other numbers on torch than on numpy,
+    cupy and strict (scikit-learn's ``_max_precision_float_dtype`` rule). Devices
+    without float64 (strict's ``no_float64``, torch on MPS) get their default float.
+    """
     try:
         info = xp.__array_namespace_info__()
-        kinds = info.default_dtypes(device=backend.device_of(X))
-        return kinds["real floating"]
+        dev = backend.device_of(X)
+        if "float64" in info.dtypes(device=dev, kind="real floating"):
+            return xp.float64
+        return info.default_dtypes(device=dev)["real floating"]
     except Exception:  # noqa: BLE001 - namespaces without the inspection API
         return xp.float64
 

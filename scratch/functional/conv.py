@@ -17,13 +17,16 @@ above into ONE matrix product per group,
     Y = X_col W_col + b,   X_col (N Ho Wo, K C),  W_col (K C, C_out),  Y (N Ho Wo, C_out),
 
 the batch folded into the rows so a single large GEMM does all the arithmetic. The
-unfolding itself is kh kw strided slices of the padded input (basic slicing, so it
-runs on every Array-API library): the cost is one GEMM plus K memory copies.
+unfolding itself is a strided view of the padded input, xpad read through the windows
+(``backend.sliding_windows``: no copy on NumPy, CuPy and PyTorch; kh kw basic slices
+elsewhere), made contiguous by one copy: the cost is one GEMM plus one copy of X_col.
 Memory layout: columns are ordered (i, j, c) with the channel fastest and the input is
-read channels-last (N, H, W, C), so each copy moves contiguous runs of C numbers; with
-g groups the columns are (group, i, j, c_in_group) and the product is a batch of g
-GEMMs, (g, N Ho Wo, K C/g) @ (g, K C/g, C_out/g), or, for a few groups of thin outputs,
-one GEMM with the block-diagonal weight (more arithmetic, far better BLAS efficiency).
+read channels-last (N, H, W, C), so the copy moves contiguous runs of C numbers. With
+g groups, for a few groups of thin outputs the product stays ONE GEMM on these columns,
+with the block-diagonal weight W_col[(i, j, c), o] = 0 unless c and o share a group (g
+times the arithmetic, but one GEMM at full BLAS efficiency and fast copies); otherwise
+(depthwise, wide groups) the columns are ordered (group, i, j, c_in_group) and the
+product is a batch of g GEMMs, (g, N Ho Wo, K C/g) @ (g, K C/g, C_out/g).
 
 Backward, from Y = X_col W_col:  dL/dW_col = X_col^T dY  (PyTorch's dW, reshaped), and
 dL/dX_col = dY W_col^T; the unfolding copied each pixel into every window that covers
@@ -31,7 +34,8 @@ it, so its adjoint (col2im) ADDS each row's entries back to the pixels they came
 dL/dx = col2im(dY W_col^T). That is exactly the transposed convolution of dY with w,
 so conv2d's input gradient is conv_transpose2d and conv_transpose2d's is conv2d.
 Here both are built from the two Functions Im2Col and Col2Im, each the other's
-backward, and the differentiable matmul: gradients of any order follow.
+backward, and the matrix product (``ColumnProduct``, the chain rule of matmul with a
+layout chosen for speed): gradients of any order follow.
 
 Seen as a linear map of one sample, conv2d is y.ravel() = M x.ravel() with a sparse
 M (C_out Ho Wo, C H W) (``conv2d_matrix``); conv_transpose2d is x -> M^T x.
@@ -42,7 +46,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import Function, is_grad_enabled
 from ..autograd.tensor import Tensor
 from . import math as m
 from ._checks import float_tensor, same_backend
@@ -324,6 +328,40 @@ def _check_bias(b, c_out):
 # ---------------------------------------------------------------------------------------
 
 
+class ColumnProduct(Function):
+    r"""Y = X_col W_col: conv's one GEMM, X_col (M, K C) tall, W_col (K C, C_out) small.
+
+    The chain rule of the matrix product: dL/dX_col = dY W_col^T, dL/dW_col = X_col^T dY.
+    The weight gradient is a product over the long axis M, and OpenBLAS runs such a GEMM
+    up to 20x slower when its output has fewer rows than columns (measured: A^T dY with
+    A^T (64, 8192), dY (8192, 512)); so dL/dW_col is computed as (dY^T X_col)^T when
+    K C < C_out: the same numbers, the longer side of the output first. With
+    create_graph=True the backward is the differentiable matmul, so it can be
+    differentiated again.
+    """
+
+    def forward(self, a, w):
+        return backend.namespace(a, w).matmul(a, w)
+
+    def backward(self, gy):
+        a, w = self.inputs
+        if is_grad_enabled():  # create_graph: record the gradient's own graph
+            ga = m.matmul(gy, m.matrix_transpose(w)) if a.requires_grad else None
+            gw = m.matmul(m.matrix_transpose(a), gy) if w.requires_grad else None
+            return ga, gw
+        xp = backend.namespace(gy.data)
+        dy, ga, gw = gy.data, None, None
+        if a.requires_grad:
+            ga = Tensor(xp.matmul(dy, xp.matrix_transpose(w.data)))
+        if w.requires_grad:
+            if w.shape[0] < w.shape[1]:
+                gw = xp.matrix_transpose(xp.matmul(xp.matrix_transpose(dy), a.data))
+            else:
+                gw = xp.matmul(xp.matrix_transpose(a.data), dy)
+            gw = Tensor(gw)
+        return ga, gw
+
+
 def _one_gemm(groups: int, per_group_out: int) -> bool:
     """One GEMM with the block-diagonal weight, rather than a batch of g thin GEMMs?
 
@@ -401,7 +439,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
         # W_col[(i, j, grp, c), (grp', o)] = w[grp' og + o, c, i, j] [grp == grp']
         blocks = m.reshape(m.transpose(w5, (3, 4, 0, 2, 1)), (g.kh, g.kw, groups, cg, 1, og))
         w_col = _between_groups(blocks, (1, 1, groups, 1, groups, 1))
-        y = m.matmul(x_col, m.reshape(w_col, (k * c, c_out)))  # (N Ho Wo, C_out): the one GEMM
+        y = ColumnProduct()(x_col, m.reshape(w_col, (k * c, c_out)))  # (N Ho Wo, C_out): one GEMM
     else:
         cols = Im2Col(g, (ho, wo))(x)  # (N, Ho, Wo, G, K, C/G)
         x_col = m.transpose(m.reshape(cols, (n * ho * wo, groups, k * cg)), (1, 0, 2))
@@ -481,7 +519,7 @@ def conv_transpose2d(
         # W_col[(grp, c), (i, j, grp', o)] = w[grp cig + c, o, i, j] [grp == grp']
         blocks = m.reshape(m.transpose(w5, (0, 1, 3, 4, 2)), (groups, cig, g.kh, g.kw, 1, og))
         w_col = _between_groups(blocks, (groups, 1, 1, 1, groups, 1))
-        cols = m.matmul(rows, m.reshape(w_col, (c_in, k * c_out)))  # (N H W, K C_out): one GEMM
+        cols = ColumnProduct()(rows, m.reshape(w_col, (c_in, k * c_out)))  # (N H W, K C_out)
         cols = m.reshape(cols, (n, h, wd, 1, k, c_out))
         g = g._replace(groups=1)
     else:

@@ -22,6 +22,8 @@ dL/dgamma = sum dL/dy xhat and dL/dbeta = sum dL/dy over all but the feature axe
 ``Standardize`` implements this backward with differentiable operations: when the graph
 is recorded (create_graph=True) it rebuilds xhat and 1/sigma from x as a graph, so the
 gradient can be differentiated again; otherwise it reuses the values saved by forward.
+Batch norm in training uses ``BatchNormTrain``, the same derivation with the affine map
+fused into one node, so its forward and backward make a few passes over the data.
 
 Running statistics (batch and instance norm, training): r <- (1 - momentum) r + momentum
 s, with s the batch mean for the running mean and the UNBIASED batch variance
@@ -104,7 +106,7 @@ class BatchNormTrain(Function):
         n, c = x.shape[0], x.shape[1]
         self.axes = (0,) + tuple(range(2, x.ndim))
         self.view = (1, c) + (1,) * (x.ndim - 2)
-        count = x.size // c
+        count = math.prod(x.shape) // c
         mu = xp.sum(x, axis=self.axes, keepdims=True) / count
         xhat = x - mu  # a fresh array: the steps below work in place on it
         rows = xp.reshape(xhat, (n, c, -1))  # per sample and channel, a row of pixels
@@ -138,7 +140,9 @@ class BatchNormTrain(Function):
         n, c = xhat.shape[0], xhat.shape[1]
         dy = gy.data
         g_beta = xp.sum(dy, axis=self.axes)
-        g_gamma = xp.sum(xp.vecdot(xp.reshape(dy, (n, c, -1)), xp.reshape(xhat, (n, c, -1))), axis=0)
+        g_gamma = xp.sum(
+            xp.vecdot(xp.reshape(dy, (n, c, -1)), xp.reshape(xhat, (n, c, -1))), axis=0
+        )
         gx = None
         if x.requires_grad:
             scale = xp.reshape(gamma.data, self.view) * inv_sigma
@@ -272,7 +276,6 @@ def batch_norm(
     rv = _running(running_var, "running_var", c, x)
     w, b = _affine(x, weight, bias, (c,), "num_features")
     view = (1, c) + (1,) * (x.ndim - 2)
-    axes = (0,) + tuple(range(2, x.ndim))
     if training:
         n = x.size // c
         if n <= 1:
@@ -291,13 +294,12 @@ def batch_norm(
             if rv is not None:
                 _update_running(rv, f.var * (n / (n - 1)), momentum)
         return y
-    else:
-        if rm is None or rv is None:
-            raise ValueError("running_mean and running_var are required when training=False")
-        xp = x.xp
-        mean = Tensor(xp.reshape(xp.astype(rm, x.dtype), view))
-        inv_sigma = Tensor(xp.reshape(1.0 / xp.sqrt(xp.astype(rv, x.dtype) + eps), view))
-        xhat = (x - mean) * inv_sigma
+    if rm is None or rv is None:
+        raise ValueError("running_mean and running_var are required when training=False")
+    xp = x.xp
+    mean = Tensor(xp.reshape(xp.astype(rm, x.dtype), view))
+    inv_sigma = Tensor(xp.reshape(1.0 / xp.sqrt(xp.astype(rv, x.dtype) + eps), view))
+    xhat = (x - mean) * inv_sigma
     return _apply_affine(xhat, w, b, view)
 
 

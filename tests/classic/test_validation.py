@@ -25,6 +25,20 @@ def test_integer_input_becomes_the_default_float(xp):
     assert xp.isdtype(X.dtype, "real floating")
 
 
+def test_integer_input_becomes_float64_where_the_device_has_it(xp):
+    """The same integer data gives the same numbers on every backend: float64, also on
+    torch, whose own default float is float32."""
+    X = check_array(xp.asarray(np.arange(6).reshape(3, 2)))
+    assert X.dtype == xp.float64
+
+
+def test_integer_input_becomes_float32_on_a_device_without_float64():
+    pytest.importorskip("array_api_strict")
+    s = backend.get("strict:no_float64")
+    X = check_array(s.asarray(np.arange(6).reshape(3, 2)))
+    assert X.dtype == s.float32
+
+
 @pytest.mark.parametrize(
     ("bad", "match"),
     [
