@@ -302,7 +302,9 @@ def _weighted_mean(total: Tensor, denominator) -> Tensor:
 def _weight_arg(weight, x: Tensor, C: int):
     w = _raw(weight, "weight", x)
     if w is not None and tuple(w.shape) != (C,):
-        raise ValueError(f"weight must have shape ({C},), one entry per class, got {tuple(w.shape)}")
+        raise ValueError(
+            f"weight must have shape ({C},), one entry per class, got {tuple(w.shape)}"
+        )
     return w
 
 
@@ -362,7 +364,9 @@ def _batched(x: Tensor, target, name: str):
     unbatched = x.ndim == 1
     if unbatched:
         if t.ndim != 0:
-            raise ValueError(f"{name}: input of shape {x.shape} needs a 0-d target, got {tuple(t.shape)}")
+            raise ValueError(
+                f"{name}: input of shape {x.shape} needs a 0-d target, got {tuple(t.shape)}"
+            )
         x = reshape(x, (1,) + x.shape)
         t = x.xp.reshape(t, (1,))
     _check_batched(x, name)
