@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Workload
+from . import Curve, Workload
 
 
 def _kmeans_data(size):
@@ -116,6 +116,9 @@ WORKLOADS = [
         peers={"sklearn": _kmeans_sklearn},
         # per iteration: distances X C^T (2nkd) and the one-hot update Y^T X (2nkd)
         flops=lambda s: 4.0 * s["iters"] * s["n"] * s["k"] * s["d"],
+        curve=Curve(
+            "n", full=[10_000, 30_000, 100_000, 300_000], quick=[5_000, 10_000], tiny=[200, 500]
+        ),
         description="KMeans Lloyd, same initial centers, fixed iterations, n_init=1",
     ),
     Workload(

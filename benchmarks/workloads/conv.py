@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Workload, numpy_ml_peers
+from . import Curve, Workload, numpy_ml_peers
 
 
 def _conv_flops(size: dict) -> float:
@@ -165,6 +165,7 @@ WORKLOADS = [
         make=make_conv_ours,
         peers={"torch": make_conv_torch, "numpy-ml": numpy_ml_peers.conv2d},
         flops=_conv_flops,
+        curve=Curve("n", full=[4, 8, 16, 32, 64], quick=[2, 8], tiny=[1, 2]),  # batch size
         description="conv2d 64->64, 3x3, pad 1, N=32, 32x32: forward + backward",
     ),
     Workload(
