@@ -76,6 +76,7 @@ def curve_charts(rows: list[dict], out: Path) -> list[Path]:
         ax.set_xticks(sorted({r["curve_value"] for r in mine}))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.tick_params(axis="x", labelrotation=45)  # close sizes (8000, 10000) must not collide
         ax.set_xlabel(mine[0]["curve_param"])
         ax.set_ylabel("median seconds per call")
         ax.set_title(f"{name}: time against problem size")
