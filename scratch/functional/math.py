@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
-
-import numpy as np
+import numbers
 
 from .. import backend
 from ..autograd.function import Function, is_grad_enabled
@@ -390,7 +389,7 @@ class Transpose(Function):
         return backend.namespace(x).permute_dims(x, self.perm)
 
     def backward(self, gy):
-        inverse = tuple(int(i) for i in np.argsort(self.perm))
+        inverse = tuple(sorted(range(len(self.perm)), key=self.perm.__getitem__))
         return transpose(gy, inverse)
 
 
@@ -432,13 +431,25 @@ def _raw_key(key):
         return tuple(_raw_key(k) for k in key)
     if isinstance(key, Tensor):
         return key.data
+    return key
+
+
+def _place_key(key, x):
+    """Index lists and host index arrays, placed on x's device (one explicit transfer each)."""
+    if isinstance(key, tuple):
+        return tuple(_place_key(k, x) for k in key)
+    if isinstance(key, numbers.Integral) or not isinstance(key, list) and not backend.is_array(key):
+        return key  # ints (NumPy's too), slices, None, Ellipsis
+    xp = backend.namespace(x)
     if isinstance(key, list):
-        return np.asarray(key)
+        return xp.asarray(key, device=backend.device_of(x))
+    if backend.is_array(key) and backend.backend_name(key) != backend.backend_name(x):
+        return xp.asarray(backend.to_numpy(key), device=backend.device_of(x))
     return key
 
 
 def _is_basic(k):
-    return k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))
+    return k is None or k is Ellipsis or isinstance(k, (slice, numbers.Integral))
 
 
 def _classify(key, x):
@@ -475,15 +486,10 @@ class GetItem(Function):
     def forward(self, x):
         xp = backend.namespace(x)
         self.x_shape = tuple(x.shape)
+        self.key = _place_key(self.key, x)
         self.kind = _classify(self.key, x)
         if self.kind == "int":
             keys = self.key if isinstance(self.key, tuple) else (self.key,)
-            keys = tuple(
-                xp.asarray(k, device=backend.device_of(x))
-                if isinstance(k, np.ndarray) and backend.backend_name(x) != "numpy"
-                else k
-                for k in keys
-            )
             k = self.n_keys = len(keys)
             idx = _linear_index(xp, keys, self.x_shape)
             self.flat_idx = idx

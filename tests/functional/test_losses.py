@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -296,6 +296,8 @@ def test_cross_entropy_gradient_over_drawn_shapes_and_weights(xp, data):
     x = np.clip(x, -5, 5)  # central differences need a non-saturated softmax
     if ignore != -100 and np.all(target == ignore):
         ignore = -100
+    # every target ignored: the mean is NaN by definition (PyTorch's too), nothing to check
+    assume(not np.all(target == ignore))
     w = None if weight is None else xp.asarray(weight)
     tg = xp.asarray(target)
 
