@@ -61,6 +61,8 @@ __all__ = [
     "erf",
     "Rng",
     "asarray_like",
+    "host_asarray",
+    "is_host_scalar",
     "save_npz",
     "load_npz",
 ]
@@ -549,6 +551,19 @@ def logsumexp(x, axis=None, keepdims: bool = False):
 # ----------------------------------------------------------------------------------------
 # Explicit transfers to a reference array's device, and to/from .npz files on disk
 # ----------------------------------------------------------------------------------------
+
+
+def is_host_scalar(x: Any) -> bool:
+    """A Python or NumPy scalar number (it takes the dtype and device of what it meets)."""
+    return isinstance(x, (int, float, bool, np.generic))
+
+
+def host_asarray(obj: Any) -> np.ndarray:
+    """A Python number, list or tuple as a host NumPy array: the boundary conversion of
+    literals. Arrays of a library are never converted here (move those explicitly)."""
+    if is_array(obj) and not isinstance(obj, np.generic):
+        raise BackendError(f"host_asarray converts literals only, got a {_describe(obj)}")
+    return np.asarray(obj)
 
 
 def asarray_like(a: Any, ref: Any):

@@ -252,3 +252,14 @@ def test_logsumexp_of_all_minus_inf_is_minus_inf(xp):
 def test_available_lists_numpy_and_strict():
     names = backend.available()
     assert "numpy" in names and "strict" in names
+
+
+def test_host_asarray_converts_literals_and_refuses_library_arrays(xp):
+    """The boundary conversion of Python literals never hides a transfer of real arrays."""
+    np.testing.assert_array_equal(backend.host_asarray([[1, 2], [3, 4]]), [[1, 2], [3, 4]])
+    assert backend.host_asarray(2.5).shape == ()
+    assert backend.is_host_scalar(3) and backend.is_host_scalar(np.float32(1.0))
+    assert not backend.is_host_scalar(xp.ones(1))
+    if xp.name != "numpy":
+        with pytest.raises(BackendError, match="literals only"):
+            backend.host_asarray(xp.ones(2))

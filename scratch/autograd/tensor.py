@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import backend
 from .function import Function
 
@@ -32,8 +30,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         if not backend.is_array(data):
-            if isinstance(data, (list, tuple, int, float, bool, np.generic)):
-                data = np.asarray(data)
+            if isinstance(data, (list, tuple)) or backend.is_host_scalar(data):
+                data = backend.host_asarray(data)
             else:
                 raise TypeError(f"Tensor data must be an array, got {type(data).__name__}")
         self.data = data
@@ -112,7 +110,7 @@ class Tensor:
         self.grad = None
 
     # ---- conversion --------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self):
         """A host NumPy copy (explicit transfer)."""
         return backend.to_numpy(self.data)
 
@@ -263,7 +261,7 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     """``x`` as a Tensor; Python numbers take the dtype and device of ``like``."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (int, float, bool, np.generic)) and like is not None:
+    if backend.is_host_scalar(x) and like is not None:
         xp = like.xp
         return Tensor(xp.asarray(x, dtype=like.dtype, device=like.device))
     return Tensor(x)

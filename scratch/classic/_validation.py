@@ -53,9 +53,7 @@ def check_array(
         raise ValueError(f"{name} is required, got None")
     if not backend.is_array(X):
         try:
-            import numpy as np
-
-            X = np.asarray(X)
+            X = backend.host_asarray(X)
         except Exception as e:  # noqa: BLE001 - report what was given
             raise TypeError(f"{name} must be an array, got {type(X).__name__}") from e
         if X.dtype == object:
