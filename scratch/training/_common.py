@@ -164,3 +164,29 @@ def fit(
         history["checkpoint"] = out / f"{name}.npz"
         model.save(history["checkpoint"])
     return history
+
+
+def add_training_arguments(
+    parser, epochs: int, batch_size: int, lr: float, lr_help: str = "Adam's learning rate"
+) -> None:
+    """The options every ``scratch train NAME`` has, with the model's own defaults."""
+    parser.add_argument("--epochs", type=int, default=epochs, help="passes over the training set")
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--lr", type=float, default=lr, help=lr_help)
+    parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
+    parser.add_argument("--out", default="train-out", help="folder for curves and checkpoint")
+
+
+def check_training_arguments(args) -> None:
+    """Clear errors for the shared options before any work starts."""
+    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+        raise ValueError("--epochs and --batch-size must be >= 1 and --lr > 0")
+
+
+def summary(label: str, history: dict) -> str:
+    """The one line a training command prints at the end."""
+    return (
+        f"{label}: test accuracy {history['test_acc'][-1]:.4f} after {len(history['loss'])} "
+        f"epochs ({history['seconds']:.1f} s); curves {history['curves']}, "
+        f"checkpoint {history['checkpoint']}"
+    )

@@ -22,7 +22,7 @@ from .. import functional as F
 from .. import nn, optim
 from ..backend import Backend, Rng
 from ..data import Augment, BatchIterator
-from ._common import fit
+from ._common import add_training_arguments, check_training_arguments, fit, summary
 from .mlp import digits_float32
 
 
@@ -110,17 +110,14 @@ def train(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=15, help="passes over the training set")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-3, help="Adam's initial learning rate")
-    parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
+    add_training_arguments(
+        parser, epochs=15, batch_size=32, lr=3e-3, lr_help="Adam's initial learning rate"
+    )
     parser.add_argument("--no-augment", action="store_true", help="train on the plain images")
-    parser.add_argument("--out", default="train-out", help="folder for curves and checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
-        raise ValueError("--epochs and --batch-size must be >= 1 and --lr > 0")
+    check_training_arguments(args)
     _, h = train(
         args.backend,
         epochs=args.epochs,
@@ -131,8 +128,5 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out,
         quiet=args.quiet,
     )
-    print(
-        f"cnn: test accuracy {h['test_acc'][-1]:.4f} after {len(h['loss'])} epochs "
-        f"({h['seconds']:.1f} s); curves {h['curves']}, checkpoint {h['checkpoint']}"
-    )
+    print(summary("cnn", h))
     return 0

@@ -17,7 +17,7 @@ from .. import functional as F
 from .. import nn, optim
 from ..backend import Backend, Rng
 from ..data import BatchIterator, load_digits
-from ._common import fit
+from ._common import add_training_arguments, check_training_arguments, fit, summary
 
 
 def make_mlp(
@@ -83,12 +83,8 @@ def train(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=20, help="passes over the training set")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
-    parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
+    add_training_arguments(parser, epochs=20, batch_size=64, lr=1e-3)
     parser.add_argument("--hidden", default="256,256", help="hidden sizes, e.g. 256,256")
-    parser.add_argument("--out", default="train-out", help="folder for curves and checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--hidden must be comma-separated ints, got {args.hidden!r}") from e
     if not hidden or min(hidden) < 1:
         raise ValueError(f"--hidden needs positive sizes, got {args.hidden!r}")
-    if args.batch_size < 1 or args.lr <= 0:
-        raise ValueError("--batch-size must be >= 1 and --lr > 0")
+    check_training_arguments(args)
     _, h = train(
         args.backend,
         epochs=args.epochs,
@@ -110,9 +105,5 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out,
         quiet=args.quiet,
     )
-    print(
-        f"mlp {'-'.join(str(s) for s in (64, *hidden, 10))}: test accuracy "
-        f"{h['test_acc'][-1]:.4f} after {len(h['loss'])} epochs ({h['seconds']:.1f} s); "
-        f"curves {h['curves']}, checkpoint {h['checkpoint']}"
-    )
+    print(summary(f"mlp {'-'.join(str(s) for s in (64, *hidden, 10))}", h))
     return 0
