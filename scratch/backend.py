@@ -57,6 +57,8 @@ __all__ = [
     "backend_name",
     "scatter_add",
     "sliding_windows",
+    "shifted_slabs",
+    "working_set_bytes",
     "logsumexp",
     "erf",
     "Rng",
@@ -480,6 +482,28 @@ def scatter_add(n: int, index, values):
     return xp.take(S, right, axis=0) - xp.take(S, left, axis=0)
 
 
+def _element_strides(x) -> tuple[int, ...] | None:
+    """x's strides in elements where its library makes strided views (else None)."""
+    name = backend_name(x)
+    if name == "torch":
+        return tuple(x.stride())
+    if name in ("numpy", "cupy"):
+        return tuple(s // x.itemsize for s in x.strides)
+    return None
+
+
+def _strided_view(x, shape, strides):
+    """A read-only view of x's memory with ``shape`` and element ``strides`` (no copy)."""
+    if backend_name(x) == "torch":
+        return x.as_strided(shape, strides, x.storage_offset())
+    byte_strides = tuple(s * x.itemsize for s in strides)
+    if backend_name(x) == "cupy":
+        import cupy
+
+        return cupy.lib.stride_tricks.as_strided(x, shape, byte_strides)
+    return np.lib.stride_tricks.as_strided(x, shape, byte_strides, writeable=False)
+
+
 def sliding_windows(x, window, step=(1, 1), dilation=(1, 1)):
     r"""The (dilated) kh x kw windows of x (N, H, W, ...): an array (N, Ho, Wo, kh, kw, ...).
 
@@ -509,18 +533,10 @@ def sliding_windows(x, window, step=(1, 1), dilation=(1, 1)):
     if ho < 1 or wo < 1:
         raise ValueError(f"window {window} with dilation {dilation} does not fit x {x.shape}")
     shape = (n, ho, wo, kh, kw) + rest
-    name = backend_name(x)
-    if name in ("numpy", "cupy", "torch"):
-        t = x.stride() if name == "torch" else tuple(s // x.itemsize for s in x.strides)
+    t = _element_strides(x)
+    if t is not None:
         strides = (t[0], t[1] * sh, t[2] * sw, t[1] * dh, t[2] * dw) + tuple(t[3:])
-        if name == "torch":
-            return x.as_strided(shape, strides, x.storage_offset())
-        byte_strides = tuple(s * x.itemsize for s in strides)
-        if name == "cupy":
-            import cupy
-
-            return cupy.lib.stride_tricks.as_strided(x, shape, byte_strides)
-        return np.lib.stride_tricks.as_strided(x, shape, byte_strides, writeable=False)
+        return _strided_view(x, shape, strides)
 
     def tap(i: int, j: int):  # rows i d_h + p s_h, columns j d_w + q s_w of every window
         rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
@@ -529,6 +545,49 @@ def sliding_windows(x, window, step=(1, 1), dilation=(1, 1)):
 
     taps = [tap(i, j) for i in range(kh) for j in range(kw)]
     return xp.reshape(xp.stack(taps, axis=3), shape)
+
+
+def shifted_slabs(x, taps, shift, length: int):
+    r"""Slabs of the last axis of x at a 2-D grid of offsets: (..., ti, tj, length).
+
+    slabs[..., i, j, m] = x[..., i shift_0 + j shift_1 + m] for i < taps[0], j < taps[1],
+    m < length. On a flattened padded image (row width W) with shift = (d_h W, d_w) these
+    are the stride-1 convolution windows, tap by tap, each one contiguous run.
+
+    Portable path: the ti tj basic slices, stacked (one copy). Fast paths: a strided
+    VIEW of x (NumPy, CuPy, PyTorch); the caller's reshape makes the only copy.
+    """
+    xp = namespace(x)
+    (ti, tj), (a, b) = taps, shift
+    last = x.shape[-1]
+    if length < 1 or (ti - 1) * a + (tj - 1) * b + length > last:
+        raise ValueError(f"slabs of {taps} taps, shift {shift}, length {length} overrun {last}")
+    lead = tuple(x.shape[:-1])
+    t = _element_strides(x)
+    if t is not None:
+        strides = tuple(t[:-1]) + (a * t[-1], b * t[-1], t[-1])
+        return _strided_view(x, lead + (ti, tj, length), strides)
+    slabs = [x[..., i * a + j * b : i * a + j * b + length] for i in range(ti) for j in range(tj)]
+    return xp.reshape(xp.stack(slabs, axis=-2), lead + (ti, tj, length))
+
+
+# The bytes a loop's temporary working set (a chunk of im2col columns) should stay within
+# on a CPU: a few MiB keep it in the L2/L3 caches, where the GEMM that reads it runs up to
+# twice as fast as on one large matrix streamed from memory (measured on a 2-core Xeon
+# with OpenBLAS: 222 GFLOP/s on 1024-row chunks against 105 on all 32768 rows).
+CPU_WORKING_SET = 6 * 2**20
+
+
+def working_set_bytes(x) -> int | None:
+    """How large a chunk of temporaries on x's device should be; None: do it all at once.
+
+    CPU libraries (numpy, strict, torch on the cpu) get ``CPU_WORKING_SET``; a GPU gets
+    None, since one launch over the whole batch beats many small ones there.
+    """
+    name = backend_name(x)
+    if name == "cupy" or (name == "torch" and getattr(device_of(x), "type", "cpu") != "cpu"):
+        return None
+    return CPU_WORKING_SET
 
 
 def logsumexp(x, axis=None, keepdims: bool = False):

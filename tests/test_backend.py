@@ -206,26 +206,74 @@ def test_sliding_windows_equal_the_definition(
     np.testing.assert_array_equal(backend.to_numpy(got), expected)
 
 
-def test_sliding_windows_portable_path_matches_fast_paths():
-    """The stacked-slices path (strict) equals the strided views of numpy and torch."""
-    x = np.random.default_rng(2).standard_normal((2, 7, 6, 4)).transpose(0, 2, 1, 3)
-    kw = {"window": (3, 2), "step": (2, 1), "dilation": (1, 2)}
-    portable = backend.to_numpy(backend.sliding_windows(backend.get("strict").asarray(x), **kw))
-    fast = backend.sliding_windows(x, **kw)
+@pytest.mark.parametrize(
+    "helper, x, kw",
+    [
+        (
+            backend.sliding_windows,
+            np.random.default_rng(2).standard_normal((2, 7, 6, 4)).transpose(0, 2, 1, 3),
+            {"window": (3, 2), "step": (2, 1), "dilation": (1, 2)},
+        ),
+        (
+            backend.shifted_slabs,
+            np.random.default_rng(3).standard_normal((2, 4, 40))[:, ::2, :],
+            {"taps": (3, 2), "shift": (9, 2), "length": 17},
+        ),
+    ],
+    ids=["sliding_windows", "shifted_slabs"],
+)
+def test_strided_helpers_portable_path_matches_fast_paths(helper, x, kw):
+    """The stacked-slices path (strict) equals the strided views of numpy and torch, also
+    for a non-contiguous x."""
+    portable = backend.to_numpy(helper(backend.get("strict").asarray(x), **kw))
+    fast = helper(x, **kw)
     assert not fast.flags.owndata  # a view: no copy made
     np.testing.assert_array_equal(portable, fast)
     try:
         t = backend.get("torch")
     except backend.BackendError:
         return
-    np.testing.assert_array_equal(
-        backend.to_numpy(backend.sliding_windows(t.asarray(x), **kw)), fast
-    )
+    np.testing.assert_array_equal(backend.to_numpy(helper(t.asarray(x), **kw)), fast)
 
 
 def test_sliding_windows_refuses_a_window_larger_than_x(xp):
     with pytest.raises(ValueError, match="does not fit"):
         backend.sliding_windows(xp.zeros((1, 2, 2, 1)), (3, 1))
+
+
+@given(
+    taps=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    shift=st.tuples(st.integers(0, 6), st.integers(0, 2)),
+    length=st.integers(1, 9),
+    spare=st.integers(0, 3),
+    seed=st.integers(0, 1000),
+)
+def test_shifted_slabs_equal_the_definition(xp, taps, shift, length, spare, seed):
+    """slabs[..., i, j, m] = x[..., i a + j b + m]: the stride-1 windows of a flat image."""
+    last = (taps[0] - 1) * shift[0] + (taps[1] - 1) * shift[1] + length + spare
+    x = np.random.default_rng(seed).standard_normal((2, 3, last))
+    got = backend.shifted_slabs(xp.asarray(x), taps, shift, length)
+    assert backend.backend_name(got) == xp.name
+    expected = np.empty((2, 3) + tuple(taps) + (length,))
+    for i in range(taps[0]):
+        for j in range(taps[1]):
+            start = i * shift[0] + j * shift[1]
+            expected[:, :, i, j, :] = x[:, :, start : start + length]
+    np.testing.assert_array_equal(backend.to_numpy(got), expected)
+
+
+def test_shifted_slabs_refuse_to_overrun_x(xp):
+    with pytest.raises(ValueError, match="overrun"):
+        backend.shifted_slabs(xp.zeros((1, 10)), (2, 2), (4, 1), 6)
+
+
+def test_working_set_is_bounded_on_cpus_and_whole_on_gpus(xp):
+    """CPU libraries chunk their temporaries to a cache-sized budget; a GPU takes the batch."""
+    budget = backend.working_set_bytes(xp.zeros(3))
+    if xp.name == "cupy":
+        assert budget is None
+    else:
+        assert budget == backend.CPU_WORKING_SET > 0
 
 
 @given(

@@ -14,28 +14,49 @@ K = kh kw pixels of C channels. Writing those fields as the rows of a matrix,
 X_col[(n, p, q), (i, j, c)] = xpad[n, c, p s_h + i d_h, q s_w + j d_w], turns the sum
 above into ONE matrix product per group,
 
-    Y = X_col W_col + b,   X_col (N Ho Wo, K C),  W_col (K C, C_out),  Y (N Ho Wo, C_out),
+    Y = X_col W_col + b,   X_col (N Ho Wo, K C),  W_col (K C, C_out),  Y (N Ho Wo, C_out).
 
-the batch folded into the rows so a single large GEMM does all the arithmetic. The
-unfolding itself is a strided view of the padded input, xpad read through the windows
+The unfolding itself is a strided view of the padded input, xpad read through the windows
 (``backend.sliding_windows``: no copy on NumPy, CuPy and PyTorch; kh kw basic slices
 elsewhere), made contiguous by one copy: the cost is one GEMM plus one copy of X_col.
 Memory layout: columns are ordered (i, j, c) with the channel fastest and the input is
-read channels-last (N, H, W, C), so the copy moves contiguous runs of C numbers. With
-g groups, for a few groups of thin outputs the product stays ONE GEMM on these columns,
-with the block-diagonal weight W_col[(i, j, c), o] = 0 unless c and o share a group (g
-times the arithmetic, but one GEMM at full BLAS efficiency and fast copies); otherwise
-(depthwise, wide groups) the columns are ordered (group, i, j, c_in_group) and the
-product is a batch of g GEMMs, (g, N Ho Wo, K C/g) @ (g, K C/g, C_out/g).
+read channels-last (N, H, W, C), so the copy moves contiguous runs of C numbers; with g
+groups the product is a batch of g GEMMs, (g, N Ho Wo, K C/g) @ (g, K C/g, C_out/g).
+Grouped stride-1 convolutions use the channels-first unfolding of ``unfold_flat``
+instead (a group's channels are contiguous there, and its copies move whole image rows).
 
 Backward, from Y = X_col W_col:  dL/dW_col = X_col^T dY  (PyTorch's dW, reshaped), and
 dL/dX_col = dY W_col^T; the unfolding copied each pixel into every window that covers
 it, so its adjoint (col2im) ADDS each row's entries back to the pixels they came from:
-dL/dx = col2im(dY W_col^T). That is exactly the transposed convolution of dY with w,
-so conv2d's input gradient is conv_transpose2d and conv_transpose2d's is conv2d.
-Here both are built from the two Functions Im2Col and Col2Im, each the other's
-backward, and the matrix product (``ColumnProduct``, the chain rule of matmul with a
-layout chosen for speed): gradients of any order follow.
+dL/dx = col2im(dY W_col^T). That is exactly the transposed convolution of dY with w.
+
+So three bilinear products carry everything, each a Function whose backward is made
+of the other two (gradients of any order follow):
+
+    conv(x, w)        = X_col W_col                 (N, C_out, Ho, Wo)
+    conv_t(dy, w)     = col2im(dY W_col^T)          (N, C, H, W): conv's input gradient
+    conv_w(x, dy)     = X_col^T dY                  (C_out, C/g, kh, kw): its weight gradient
+
+with <conv(x, w), dy> = <x, conv_t(dy, w)> = <w, conv_w(x, dy)> (one scalar, three
+ways of grouping it): differentiating conv_t(dy, w) against g gives conv(g, w) for dy
+and conv_w(g, dy) for w; conv_w(x, dy) against g gives conv_t(dy, g) for x and
+conv(x, g) for dy. conv_transpose2d is conv_t with its own weight read as that of the
+convolution it is the adjoint of.
+
+Two shortcuts, from the same algebra. (1) With stride 1, conv_t is itself a
+convolution: of dy, padded by d (k - 1) - p, with the flipped kernel (in and out
+channels swapped), ``_full_correlation``; no col2im. (2) Without a graph of the
+gradient, conv's backward then needs ONE unfolding, of dy: its columns dY'_col give
+dx = dY'_col W'_col and also the weight gradient, as X^T dY'_col (the sum over (n, h, w)
+of x times dy's window is the same sum as X_col^T dY, ordered by the input pixel).
+
+Cache blocking. The rows of X_col split by image, so each product runs over chunks of
+the batch whose columns fit a few MiB (``backend.working_set_bytes``): the unfolding,
+the GEMM and the col2im of a chunk then stay in the CPU's caches, and the GEMM on a
+cached 1024-row chunk runs about twice as fast as on all rows (the whole of X_col,
+75 MB for the benchmark's 32 images, never exists). On a GPU the chunk is the batch.
+Outputs keep the channels-last memory of the GEMM (an (N, C, H, W) view of it), which
+is what the next convolution reads.
 
 Seen as a linear map of one sample, conv2d is y.ravel() = M x.ravel() with a sparse
 M (C_out Ho Wo, C H W) (``conv2d_matrix``); conv_transpose2d is x -> M^T x.
@@ -43,261 +64,24 @@ M (C_out Ho Wo, C H W) (``conv2d_matrix``); conv_transpose2d is x -> M^T x.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .. import backend
 from ..autograd.function import Function, is_grad_enabled
 from ..autograd.tensor import Tensor
+from . import _conv_products as _p
 from . import math as m
 from ._checks import float_tensor, same_backend
+from ._im2col import (
+    Geometry,
+    as_raw,
+    check_fits,
+    check_image,
+    col2im,
+    geometry,
+    im2col,
+    pair,
+)
 
 __all__ = ["im2col", "col2im", "conv2d", "conv_transpose2d", "conv2d_matrix"]
-
-
-# ---------------------------------------------------------------------------------------
-# argument parsing
-# ---------------------------------------------------------------------------------------
-
-
-def _pair(value, name: str, minimum: int) -> tuple[int, int]:
-    """``value`` (int or pair of ints) as a pair, each >= ``minimum``."""
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        pair = tuple(value)
-    elif isinstance(value, int):
-        pair = (value, value)
-    else:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    for v in pair:
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            bound = "positive" if minimum == 1 else "non-negative"
-            raise ValueError(f"{name} must be a {bound} int or pair, got {value!r}")
-    return pair
-
-
-class Geometry(NamedTuple):
-    """Kernel (kh, kw), stride, dilation, padding (top, bottom, left, right) and groups."""
-
-    kh: int
-    kw: int
-    sh: int
-    sw: int
-    dh: int
-    dw: int
-    pt: int
-    pb: int
-    pl: int
-    pr: int
-    groups: int = 1
-
-    def out_size(self, h: int, w: int) -> tuple[int, int]:
-        """Ho = floor((H + pt + pb - dh (kh - 1) - 1) / sh) + 1, and Wo alike."""
-        ho = (h + self.pt + self.pb - self.dh * (self.kh - 1) - 1) // self.sh + 1
-        wo = (w + self.pl + self.pr - self.dw * (self.kw - 1) - 1) // self.sw + 1
-        return ho, wo
-
-
-def geometry(kernel_size, stride=1, padding=0, dilation=1, groups=1) -> Geometry:
-    """Parse PyTorch-style arguments; padding may be an int, a pair, 'valid' or 'same'.
-
-    'same' pads d (k - 1) in total, floor of half before and the rest after (PyTorch's
-    split for even kernels), and needs stride 1.
-    """
-    kh, kw = _pair(kernel_size, "kernel_size", 1)
-    sh, sw = _pair(stride, "stride", 1)
-    dh, dw = _pair(dilation, "dilation", 1)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"groups must be a positive int, got {groups!r}")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0, 0, 0)
-        elif padding == "same":
-            if (sh, sw) != (1, 1):
-                raise ValueError(f"padding='same' needs stride 1, got stride {stride!r}")
-            th, tw = dh * (kh - 1), dw * (kw - 1)
-            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-        else:
-            raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-    else:
-        ph, pw = _pair(padding, "padding", 0)
-        pads = (ph, ph, pw, pw)
-    return Geometry(kh, kw, sh, sw, dh, dw, *pads, groups)
-
-
-def _check_fits(g: Geometry, h: int, w: int, name: str = "input") -> tuple[int, int]:
-    """Output size, refusing a dilated kernel larger than the padded input."""
-    ekh, ekw = g.dh * (g.kh - 1) + 1, g.dw * (g.kw - 1) + 1
-    hp, wp = h + g.pt + g.pb, w + g.pl + g.pr
-    if ekh > hp or ekw > wp:
-        raise ValueError(
-            f"kernel ({ekh}, {ekw}) (dilation included) is larger than the padded {name} "
-            f"({hp}, {wp})"
-        )
-    return g.out_size(h, w)
-
-
-# ---------------------------------------------------------------------------------------
-# the unfolding and its adjoint, on raw arrays
-# ---------------------------------------------------------------------------------------
-
-
-def _window(g: Geometry, i: int, j: int, ho: int, wo: int):
-    """The basic-slice key picking kernel tap (i, j) of every window: rows i dh + p sh."""
-    rows = slice(i * g.dh, i * g.dh + g.sh * (ho - 1) + 1, g.sh)
-    cols = slice(j * g.dw, j * g.dw + g.sw * (wo - 1) + 1, g.sw)
-    return (slice(None), rows, cols, Ellipsis)
-
-
-def _unfold(x, g: Geometry, out_hw: tuple[int, int], pad_value: float = 0.0):
-    """x (N, C, H, W) -> windows (N, Ho, Wo, groups, kh kw, C / groups); see module doc.
-
-    The windows are a strided view of the padded channels-last input
-    (``backend.sliding_windows``); the reshape into columns is the one copy.
-    """
-    xp = backend.namespace(x)
-    n, c, h, w = x.shape
-    ho, wo = out_hw
-    xt = xp.permute_dims(x, (0, 2, 3, 1))  # channels-last view: copies move runs of C
-    if g.pt or g.pb or g.pl or g.pr:
-        hp, wp = h + g.pt + g.pb, w + g.pl + g.pr
-        xpad = xp.full((n, hp, wp, c), pad_value, dtype=x.dtype, device=backend.device_of(x))
-        xpad[:, g.pt : g.pt + h, g.pl : g.pl + w, :] = xt
-    else:
-        xpad = xt
-    win = backend.sliding_windows(xpad, (g.kh, g.kw), (g.sh, g.sw), (g.dh, g.dw))
-    win = win[:, :ho, :wo, ...]  # (N, Ho, Wo, kh, kw, C)
-    k, cg = g.kh * g.kw, c // g.groups
-    if g.groups == 1:
-        return xp.reshape(win, (n, ho, wo, 1, k, c))
-    win = xp.reshape(win, (n, ho, wo, k, g.groups, cg))
-    return xp.reshape(xp.permute_dims(win, (0, 1, 2, 4, 3, 5)), (n, ho, wo, g.groups, k, cg))
-
-
-def _fold(cols, g: Geometry, in_hw: tuple[int, int]):
-    """The adjoint of _unfold: windows (N, Ho, Wo, groups, K, C/groups) -> (N, C, H, W).
-
-    Each of the K kernel taps is one strided slice-add into the padded image; pixels
-    covered by several windows receive the sum, the padding is cut off at the end.
-    """
-    xp = backend.namespace(cols)
-    n, ho, wo, groups, _, cg = cols.shape
-    h, w = in_hw
-    hp, wp = h + g.pt + g.pb, w + g.pl + g.pr
-    gpad = xp.zeros((n, hp, wp, groups, cg), dtype=cols.dtype, device=backend.device_of(cols))
-    k = 0
-    for i in range(g.kh):
-        for j in range(g.kw):
-            gpad[_window(g, i, j, ho, wo)] += cols[:, :, :, :, k, :]
-            k += 1
-    gx = gpad[:, g.pt : g.pt + h, g.pl : g.pl + w, :, :]
-    return xp.permute_dims(xp.reshape(gx, (n, h, w, groups * cg)), (0, 3, 1, 2))
-
-
-class Im2Col(Function):
-    """cols = unfold(x) (N, Ho, Wo, groups, K, C/groups).  Backward: dL/dx = fold(dL/dcols)."""
-
-    def __init__(self, g: Geometry, out_hw: tuple[int, int], pad_value: float = 0.0):
-        self.g, self.out_hw, self.pad_value = g, tuple(out_hw), pad_value
-
-    def forward(self, x):
-        self.in_hw = tuple(x.shape[2:])
-        return _unfold(x, self.g, self.out_hw, self.pad_value)
-
-    def backward(self, gcols):
-        return Col2Im(self.g, self.in_hw)(gcols)
-
-
-class Col2Im(Function):
-    """x = fold(cols) (N, C, H, W).  Backward: dL/dcols = unfold(dL/dx) (zero padding)."""
-
-    def __init__(self, g: Geometry, in_hw: tuple[int, int]):
-        self.g, self.in_hw = g, tuple(in_hw)
-
-    def forward(self, cols):
-        self.out_hw = tuple(cols.shape[1:3])
-        return _fold(cols, self.g, self.in_hw)
-
-    def backward(self, gx):
-        return Im2Col(self.g, self.out_hw)(gx)
-
-
-def im2col(x, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1):
-    r"""Unfold a raw image batch into the matrix whose product with the weight is conv2d.
-
-    X_col[(n, p, q), (grp, i, j, c)] = xpad[n, grp C/g + c, p s_h + i d_h, q s_w + j d_w].
-
-    Parameters
-    ----------
-    x : array (N, C, H, W)
-    kernel_size, stride, padding, dilation : int or pair (padding also 'same'/'valid')
-    groups : int
-        Order the columns group by group (C must be divisible by groups).
-
-    Returns
-    -------
-    array (N Ho Wo, kh kw C): rows are output positions (n, p, q) in C order, columns
-    the receptive field (group, i, j, c) with the channel fastest.
-    """
-    x = _raw(x, "x")
-    _check_image(x, "x")
-    g = geometry(kernel_size, stride, padding, dilation, groups)
-    if x.shape[1] % groups:
-        raise ValueError(f"channels of x ({x.shape[1]}) must be divisible by groups={groups}")
-    ho, wo = _check_fits(g, x.shape[2], x.shape[3], "x")
-    cols = _unfold(x, g, (ho, wo))
-    xp = backend.namespace(x)
-    return xp.reshape(cols, (x.shape[0] * ho * wo, g.kh * g.kw * x.shape[1]))
-
-
-def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1):
-    r"""The adjoint of ``im2col``: add every column entry back to the pixel it was read from.
-
-    <im2col(x), Z> == <x, col2im(Z)> for all x, Z (a pixel in r windows gets r terms).
-
-    Parameters
-    ----------
-    cols : array (N Ho Wo, kh kw C), laid out as ``im2col`` returns it
-    input_shape : (N, C, H, W) of the image
-    kernel_size, stride, padding, dilation, groups : as for ``im2col``
-
-    Returns
-    -------
-    array (N, C, H, W)
-    """
-    cols = _raw(cols, "cols")
-    if len(tuple(input_shape)) != 4:
-        raise ValueError(f"input_shape must be (N, C, H, W), got {input_shape!r}")
-    n, c, h, w = (int(v) for v in input_shape)
-    g = geometry(kernel_size, stride, padding, dilation, groups)
-    if c % groups:
-        raise ValueError(f"channels ({c}) must be divisible by groups={groups}")
-    ho, wo = _check_fits(g, h, w)
-    want = (n * ho * wo, g.kh * g.kw * c)
-    if tuple(cols.shape) != want:
-        raise ValueError(
-            f"cols must have shape {want} for input_shape {input_shape}, got {tuple(cols.shape)}"
-        )
-    xp = backend.namespace(cols)
-    cols6 = xp.reshape(cols, (n, ho, wo, groups, g.kh * g.kw, c // groups))
-    return _fold(cols6, g, (h, w))
-
-
-# ---------------------------------------------------------------------------------------
-# validation
-# ---------------------------------------------------------------------------------------
-
-
-def _raw(a, name):
-    a = a.data if isinstance(a, Tensor) else a
-    if not backend.is_array(a):
-        raise TypeError(f"{name} must be an array or a Tensor, got {type(a).__name__}")
-    return a
-
-
-def _check_image(x, name="input"):
-    if x.ndim != 4:
-        raise ValueError(f"{name} must be 4-D (N, C, H, W), got shape {tuple(x.shape)}")
-    if 0 in tuple(x.shape):
-        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
 
 
 def _prepare(input, weight, bias):
@@ -312,7 +96,7 @@ def _prepare(input, weight, bias):
     unbatched = x.ndim == 3
     if unbatched:
         x = m.reshape(x, (1,) + x.shape)
-    _check_image(x)
+    check_image(x)
     if w.ndim != 4:
         raise ValueError(f"weight must be 4-D, got shape {w.shape}")
     return x, w, b, unbatched
@@ -323,69 +107,73 @@ def _check_bias(b, c_out):
         raise ValueError(f"bias must have shape ({c_out},), got {b.shape}")
 
 
+class Convolution(Function):
+    """y = conv(x, w) + b.  Backward: dL/dx = conv_t(gy, w), dL/dw = conv_w(x, gy),
+    dL/db = sum of gy over (n, p, q)."""
+
+    def __init__(self, g: Geometry, out_hw: tuple[int, int]):
+        self.g, self.out_hw = g, tuple(out_hw)
+
+    def forward(self, x, w, b=None):
+        return _p.conv(x, w, b, self.g, self.out_hw)
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        both = None
+        if x.requires_grad and w.requires_grad and not is_grad_enabled():
+            both = _p.conv_grads(x.data, w.data, gy.data, self.g)  # no graph: one unfolding
+        if both is not None:
+            gx, gw = Tensor(both[0]), Tensor(both[1])
+        else:
+            gx = ConvolutionInputGrad(self.g, x.shape[2:])(gy, w) if x.requires_grad else None
+            gw = ConvolutionWeightGrad(self.g)(x, gy) if w.requires_grad else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = m.sum(gy, axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+        return gx, gw, gb
+
+
+class ConvolutionInputGrad(Function):
+    """dx = conv_t(dy, w), the adjoint of conv in x.  Backward (g = dL/ddx):
+    dL/ddy = conv(g, w), dL/dw = conv_w(g, dy)."""
+
+    def __init__(self, g: Geometry, in_hw: tuple[int, int]):
+        self.g, self.in_hw = g, tuple(in_hw)
+
+    def forward(self, dy, w):
+        return _p.conv_t(dy, w, self.g, self.in_hw)
+
+    def backward(self, g_dx):
+        dy, w = self.inputs
+        if dy.requires_grad and w.requires_grad and not is_grad_enabled():
+            # no graph: both products read the same unfolding of g, computed once
+            g_dy, g_w = _p.products(g_dx.data, self.g, dy.shape[2:], w=w.data, r=dy.data)
+            return Tensor(g_dy), Tensor(g_w)
+        g_dy = Convolution(self.g, dy.shape[2:])(g_dx, w) if dy.requires_grad else None
+        g_w = ConvolutionWeightGrad(self.g)(g_dx, dy) if w.requires_grad else None
+        return g_dy, g_w
+
+
+class ConvolutionWeightGrad(Function):
+    """dw = conv_w(x, dy) = X_col^T dY.  Backward (g = dL/ddw):
+    dL/dx = conv_t(dy, g), dL/ddy = conv(x, g)."""
+
+    def __init__(self, g: Geometry):
+        self.g = g
+
+    def forward(self, x, dy):
+        return _p.conv_w(x, dy, self.g)
+
+    def backward(self, g_dw):
+        x, dy = self.inputs
+        g_x = ConvolutionInputGrad(self.g, x.shape[2:])(dy, g_dw) if x.requires_grad else None
+        g_dy = Convolution(self.g, dy.shape[2:])(x, g_dw) if dy.requires_grad else None
+        return g_x, g_dy
+
+
 # ---------------------------------------------------------------------------------------
 # convolution and transposed convolution
 # ---------------------------------------------------------------------------------------
-
-
-class ColumnProduct(Function):
-    r"""Y = X_col W_col: conv's one GEMM, X_col (M, K C) tall, W_col (K C, C_out) small.
-
-    The chain rule of the matrix product: dL/dX_col = dY W_col^T, dL/dW_col = X_col^T dY.
-    The weight gradient is a product over the long axis M, and OpenBLAS runs such a GEMM
-    up to 20x slower when its output has fewer rows than columns (measured: A^T dY with
-    A^T (64, 8192), dY (8192, 512)); so dL/dW_col is computed as (dY^T X_col)^T when
-    K C < C_out: the same numbers, the longer side of the output first. With
-    create_graph=True the backward is the differentiable matmul, so it can be
-    differentiated again.
-    """
-
-    def forward(self, a, w):
-        return backend.namespace(a, w).matmul(a, w)
-
-    def backward(self, gy):
-        a, w = self.inputs
-        if is_grad_enabled():  # create_graph: record the gradient's own graph
-            ga = m.matmul(gy, m.matrix_transpose(w)) if a.requires_grad else None
-            gw = m.matmul(m.matrix_transpose(a), gy) if w.requires_grad else None
-            return ga, gw
-        xp = backend.namespace(gy.data)
-        dy, ga, gw = gy.data, None, None
-        if a.requires_grad:
-            ga = Tensor(xp.matmul(dy, xp.matrix_transpose(w.data)))
-        if w.requires_grad:
-            if w.shape[0] < w.shape[1]:
-                gw = xp.matrix_transpose(xp.matmul(xp.matrix_transpose(dy), a.data))
-            else:
-                gw = xp.matmul(xp.matrix_transpose(a.data), dy)
-            gw = Tensor(gw)
-        return ga, gw
-
-
-def _one_gemm(groups: int, per_group_out: int) -> bool:
-    """One GEMM with the block-diagonal weight, rather than a batch of g thin GEMMs?
-
-    The block-diagonal product does g times the arithmetic of the grouped one, but as a
-    single large GEMM on the ungrouped column layout, whose copies move runs of C
-    numbers; g GEMMs with C_out/g < 32 columns run far below the BLAS peak, and the
-    grouped layout's copies move runs of only C/g. So: one GEMM for few groups of thin
-    outputs, the batch otherwise (depthwise, wide groups).
-    """
-    return groups == 1 or (groups <= 16 and per_group_out < 32)
-
-
-def _between_groups(blocks: Tensor, view: tuple[int, ...]) -> Tensor:
-    """blocks * I_g, with the g x g identity reshaped to ``view``: zero between groups.
-
-    blocks holds each group's weights once, broadcast over the output groups; the
-    identity keeps group grp's weights where the output group is grp. One product with
-    a constant, so the gradient is the incoming one masked to the diagonal blocks.
-    """
-    groups = max(view)
-    if groups == 1:
-        return blocks
-    eye = blocks.xp.eye(groups, dtype=blocks.dtype, device=blocks.device)
-    return blocks * Tensor(blocks.xp.reshape(eye, view))
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
@@ -430,25 +218,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
             f"{g.kh}, {g.kw}) for input channels {c} and groups={groups}, got {w.shape}"
         )
     _check_bias(b, c_out)
-    ho, wo = _check_fits(g, h, wd)
-    k, og = g.kh * g.kw, c_out // groups
-    w5 = m.reshape(w, (groups, og, cg, g.kh, g.kw))
-    if _one_gemm(groups, og):
-        cols = Im2Col(g._replace(groups=1), (ho, wo))(x)  # (N, Ho, Wo, 1, K, C)
-        x_col = m.reshape(cols, (n * ho * wo, k * c))
-        # W_col[(i, j, grp, c), (grp', o)] = w[grp' og + o, c, i, j] [grp == grp']
-        blocks = m.reshape(m.transpose(w5, (3, 4, 0, 2, 1)), (g.kh, g.kw, groups, cg, 1, og))
-        w_col = _between_groups(blocks, (1, 1, groups, 1, groups, 1))
-        y = ColumnProduct()(x_col, m.reshape(w_col, (k * c, c_out)))  # (N Ho Wo, C_out): one GEMM
-    else:
-        cols = Im2Col(g, (ho, wo))(x)  # (N, Ho, Wo, G, K, C/G)
-        x_col = m.transpose(m.reshape(cols, (n * ho * wo, groups, k * cg)), (1, 0, 2))
-        w_col = m.reshape(m.transpose(w5, (0, 3, 4, 2, 1)), (groups, k * cg, og))
-        y = m.matmul(x_col, w_col)  # (G, N Ho Wo, C_out/G): a batch of g GEMMs
-        y = m.reshape(m.transpose(y, (1, 0, 2)), (n * ho * wo, c_out))
-    if b is not None:
-        y = y + b
-    y = m.transpose(m.reshape(y, (n, ho, wo, c_out)), (0, 3, 1, 2))
+    out_hw = check_fits(g, h, wd)
+    y = Convolution(g, out_hw)(x, w) if b is None else Convolution(g, out_hw)(x, w, b)
     return m.reshape(y, y.shape[1:]) if unbatched else y
 
 
@@ -464,15 +235,15 @@ def conv_transpose2d(
 ) -> Tensor:
     r"""Transposed convolution: x -> M^T x, the adjoint of conv2d, like PyTorch.
 
-    With the weight w (C_in, C_out/g, kh, kw) read as the weight of a convolution from
-    C_out to C_in channels, the rows X (N H W, C_in/g) per group give the columns
-    X W_col^T (N H W, K C_out/g), and col2im adds them into the output image:
-    y = col2im(X W_col^T) + b, of size
+    The weight w (C_in, C_out/g, kh, kw) is read as the weight of the convolution from
+    C_out to C_in channels that this is the adjoint of; with the rows
+    X (N H W, C_in) of the input, y = col2im(X W_col^T) + b (conv_t in the module
+    docstring: exactly that convolution's input gradient), of size
         Ho = (H - 1) s_h - 2 p_h + d_h (kh - 1) + output_padding_h + 1  (Wo alike).
     The convolution of y with w (same stride, padding, dilation, groups) maps back to
     (N, C_in, H, W), and <conv2d(y), x> = <y, conv_transpose2d(x)>. ``output_padding``
     (< stride or < dilation) picks among the output sizes that conv2d maps to H.
-    Backward: dL/dx = conv2d(dL/dy, w) (Im2Col is Col2Im's backward), dL/dw = X^T im2col(dY).
+    Backward: dL/dx = conv2d(dL/dy, w), dL/dw = conv_w(dL/dy, x).
 
     Parameters
     ----------
@@ -491,7 +262,7 @@ def conv_transpose2d(
     if isinstance(padding, str):
         raise ValueError(f"conv_transpose2d takes an int or pair padding, got {padding!r}")
     g = geometry(w.shape[2:], stride, padding, dilation, groups)
-    oph, opw = _pair(output_padding, "output_padding", 0)
+    oph, opw = pair(output_padding, "output_padding", 0)
     if not (oph < max(g.sh, g.dh) and opw < max(g.sw, g.dw)):
         raise ValueError(
             f"output_padding {output_padding!r} must be smaller than stride or dilation "
@@ -504,8 +275,7 @@ def conv_transpose2d(
         raise ValueError(
             f"weight must have shape (C_in, C_out/groups, kh, kw) with C_in = {c_in}, got {w.shape}"
         )
-    og = w.shape[1]
-    c_out, cig, k = og * groups, c_in // groups, g.kh * g.kw
+    c_out = w.shape[1] * groups
     _check_bias(b, c_out)
     ho = (h - 1) * g.sh - g.pt - g.pb + g.dh * (g.kh - 1) + oph + 1
     wo = (wd - 1) * g.sw - g.pl - g.pr + g.dw * (g.kw - 1) + opw + 1
@@ -513,21 +283,7 @@ def conv_transpose2d(
         raise ValueError(
             f"padding {padding!r} is too large: the output would have size ({ho}, {wo})"
         )
-    rows = m.reshape(m.transpose(x, (0, 2, 3, 1)), (n * h * wd, c_in))
-    w5 = m.reshape(w, (groups, cig, og, g.kh, g.kw))
-    if _one_gemm(groups, og):
-        # W_col[(grp, c), (i, j, grp', o)] = w[grp cig + c, o, i, j] [grp == grp']
-        blocks = m.reshape(m.transpose(w5, (0, 1, 3, 4, 2)), (groups, cig, g.kh, g.kw, 1, og))
-        w_col = _between_groups(blocks, (groups, 1, 1, 1, groups, 1))
-        cols = ColumnProduct()(rows, m.reshape(w_col, (c_in, k * c_out)))  # (N H W, K C_out)
-        cols = m.reshape(cols, (n, h, wd, 1, k, c_out))
-        g = g._replace(groups=1)
-    else:
-        w_col = m.reshape(m.transpose(w5, (0, 1, 3, 4, 2)), (groups, cig, k * og))
-        rows = m.transpose(m.reshape(rows, (n * h * wd, groups, cig)), (1, 0, 2))
-        cols = m.matmul(rows, w_col)  # (G, N H W, K C_out/G): a batch of g GEMMs
-        cols = m.reshape(m.transpose(cols, (1, 0, 2)), (n, h, wd, groups, k, og))
-    y = Col2Im(g, (ho, wo))(cols)
+    y = ConvolutionInputGrad(g, (ho, wo))(x, w)
     if b is not None:
         y = y + m.reshape(b, (1, c_out, 1, 1))
     return m.reshape(y, y.shape[1:]) if unbatched else y
@@ -560,7 +316,7 @@ def conv2d_matrix(input_shape, weight, stride=1, padding=0, dilation=1, groups: 
     -------
     array (C_out Ho Wo, C H W) on the weight's device, with its dtype
     """
-    w = _raw(weight, "weight")
+    w = as_raw(weight, "weight")
     shape = tuple(int(v) for v in input_shape)
     if len(shape) == 4 and shape[0] == 1:
         shape = shape[1:]
@@ -575,7 +331,7 @@ def conv2d_matrix(input_shape, weight, stride=1, padding=0, dilation=1, groups: 
         raise ValueError(
             f"weight {tuple(w.shape)} does not fit input channels {c} with groups={groups}"
         )
-    ho, wo = _check_fits(g, h, wd)
+    ho, wo = check_fits(g, h, wd)
     xp = backend.namespace(w)
     dev = backend.device_of(w)
     og = c_out // groups

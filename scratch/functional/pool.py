@@ -27,7 +27,7 @@ from .. import backend
 from ..autograd.tensor import Tensor
 from . import math as m
 from ._checks import float_tensor
-from .conv import Im2Col, _check_fits, _pair, _unfold, geometry
+from ._im2col import Im2Col, check_fits, geometry, pair, unfold
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -50,7 +50,7 @@ def _prepare(input, kernel_size, stride, padding, dilation=1):
                 f"padding must be at most half of the (dilated) kernel size, got padding "
                 f"{padding!r} for kernel_size {kernel_size!r} and dilation {dilation!r}"
             )
-    out_hw = _check_fits(g, x.shape[2], x.shape[3])
+    out_hw = check_fits(g, x.shape[2], x.shape[3])
     return x, g, out_hw, unbatched
 
 
@@ -117,7 +117,7 @@ def avg_pool2d(
     else:
         xp = x.xp
         ones = xp.ones((1, 1) + x.shape[2:], dtype=x.dtype, device=x.device)
-        count = xp.sum(_unfold(ones, g, out_hw), axis=4)  # real pixels per window (1,Ho,Wo,1,1)
+        count = xp.sum(unfold(ones, g, out_hw), axis=4)  # real pixels per window (1,Ho,Wo,1,1)
         y = total / Tensor(count)
     return _finish(y, x.shape, out_hw, unbatched)
 
@@ -155,7 +155,7 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
         output_size = tuple(
             h if o is None and i == 0 else w if o is None else o for i, o in enumerate(output_size)
         )
-    ho, wo = _pair(output_size, "output_size", 1)
+    ho, wo = pair(output_size, "output_size", 1)
     a_h = Tensor(_bins(h, ho, x.data))
     a_w = Tensor(_bins(w, wo, x.data))
     return m.matmul(m.matmul(a_h, x), m.matrix_transpose(a_w))

@@ -18,7 +18,7 @@ from typing import Any
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import Backend, Rng
-from ..functional.conv import _pair, geometry
+from ..functional._im2col import geometry, pair
 from . import init
 from ._factory import resolve_backend, resolve_dtype, resolve_rng
 from .module import Module, Parameter
@@ -108,10 +108,10 @@ class Conv2d(_ConvNd):
             raise ValueError(f"padding_mode must be 'zeros', got {padding_mode!r}")
         geometry(kernel_size, stride, padding, dilation, groups)  # validates them all
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = _pair(stride, "stride", 1)
-        self.dilation = _pair(dilation, "dilation", 1)
-        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", 0)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride = pair(stride, "stride", 1)
+        self.dilation = pair(dilation, "dilation", 1)
+        self.padding = padding if isinstance(padding, str) else pair(padding, "padding", 0)
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups) + self.kernel_size
         self._init_parameters(shape, out_channels, bias, backend, dtype, rng)
@@ -161,11 +161,11 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"padding must be an int or a pair, got {padding!r}")
         geometry(kernel_size, stride, padding, dilation, groups)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = _pair(stride, "stride", 1)
-        self.dilation = _pair(dilation, "dilation", 1)
-        self.padding = _pair(padding, "padding", 0)
-        self.output_padding = _pair(output_padding, "output_padding", 0)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride = pair(stride, "stride", 1)
+        self.dilation = pair(dilation, "dilation", 1)
+        self.padding = pair(padding, "padding", 0)
+        self.output_padding = pair(output_padding, "output_padding", 0)
         if not all(
             o < max(s, d) for o, s, d in zip(self.output_padding, self.stride, self.dilation)
         ):

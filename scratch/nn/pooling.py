@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import functional as F
 from ..autograd import Tensor
-from ..functional.conv import _pair
+from ..functional._im2col import pair
 from .module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
@@ -35,10 +35,10 @@ class MaxPool2d(Module):
         super().__init__()
         _unsupported("return_indices", return_indices, False)
         _unsupported("ceil_mode", ceil_mode, False)
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", 1)
-        self.padding = _pair(padding, "padding", 0)
-        self.dilation = _pair(dilation, "dilation", 1)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", 1)
+        self.padding = pair(padding, "padding", 0)
+        self.dilation = pair(dilation, "dilation", 1)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
@@ -65,9 +65,9 @@ class AvgPool2d(Module):
         super().__init__()
         _unsupported("ceil_mode", ceil_mode, False)
         _unsupported("divisor_override", divisor_override, None)
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", 1)
-        self.padding = _pair(padding, "padding", 0)
+        self.kernel_size = pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", 1)
+        self.padding = pair(padding, "padding", 0)
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:

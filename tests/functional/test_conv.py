@@ -3,8 +3,11 @@
 Claims (see scratch/functional/conv.py): conv2d is one product with the dense matrix M
 built from the definition, conv_transpose2d is M^T, col2im is the adjoint of im2col,
 a grouped convolution is g independent convolutions, and values and gradients (first
-and second order) equal PyTorch's.
+and second order) equal PyTorch's, whichever layout, fused backward and chunking of the
+batch the products take.
 """
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -196,6 +199,17 @@ def test_depthwise_conv_filters_each_channel_alone(xp):
 # ----------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _one_image_per_chunk(on: bool = True):
+    """Make the products loop over the batch one image at a time (a 1-byte working set)."""
+    old = backend.CPU_WORKING_SET
+    backend.CPU_WORKING_SET = 1 if on else old
+    try:
+        yield
+    finally:
+        backend.CPU_WORKING_SET = old
+
+
 def _torch_compare(xp, ours, theirs, arrays, seed):
     torch = pytest.importorskip("torch")
     S = [Tensor(xp.asarray(a), requires_grad=True) for a in arrays]
@@ -203,9 +217,12 @@ def _torch_compare(xp, ours, theirs, arrays, seed):
     y, ty = ours(*S), theirs(*T)
     np.testing.assert_allclose(_np(y), ty.detach().numpy(), rtol=0, atol=TOL)
     gy = np.random.default_rng(seed).standard_normal(ty.shape)
+    # without a graph of the gradient: the fused backward (one unfolding for both products)
+    plain = grad(y, S, grad_outputs=Tensor(xp.asarray(gy)), retain_graph=True)
     gs = grad(y, S, grad_outputs=Tensor(xp.asarray(gy)), create_graph=True)
     tg = torch.autograd.grad(ty, T, torch.tensor(gy), create_graph=True)
-    for a, t in zip(gs, tg):
+    for p, a, t in zip(plain, gs, tg):
+        np.testing.assert_allclose(_np(p), t.detach().numpy(), rtol=0, atol=TOL)
         np.testing.assert_allclose(_np(a), t.detach().numpy(), rtol=0, atol=TOL)
     # second order: the gradient of sum_i <g_i, g_i> (mixes every first-order path)
     s = sum((a * a).sum() for a in gs)
@@ -218,22 +235,28 @@ def _torch_compare(xp, ours, theirs, arrays, seed):
         np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9)
 
 
+CHUNKING = pytest.mark.parametrize("chunked", [False, True], ids=["whole-batch", "per-image"])
+
+
+@CHUNKING
 @given(cfg=conv_configs(), seed=st.integers(0, 2**16))
-def test_conv2d_values_and_gradients_equal_pytorch(xp, cfg, seed):
+def test_conv2d_values_and_gradients_equal_pytorch(xp, chunked, cfg, seed):
     """Forward, dL/dx, dL/dw, dL/db and second derivatives against torch.nn.functional.conv2d."""
     torch = pytest.importorskip("torch")
     kw = _kw(cfg)
-    _torch_compare(
-        xp,
-        lambda x, w, b: conv2d(x, w, b, **kw),
-        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw),
-        _draw_arrays(xp, cfg, seed),
-        seed,
-    )
+    with _one_image_per_chunk(chunked):
+        _torch_compare(
+            xp,
+            lambda x, w, b: conv2d(x, w, b, **kw),
+            lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw),
+            _draw_arrays(xp, cfg, seed),
+            seed,
+        )
 
 
+@CHUNKING
 @given(cfg=conv_configs(allow_same=False), seed=st.integers(0, 2**16), data=st.data())
-def test_conv_transpose2d_values_and_gradients_equal_pytorch(xp, cfg, seed, data):
+def test_conv_transpose2d_values_and_gradients_equal_pytorch(xp, chunked, cfg, seed, data):
     """conv_transpose2d with output_padding against torch, first and second order."""
     torch = pytest.importorskip("torch")
     n, cin, h, w_ = cfg["x"]
@@ -255,40 +278,46 @@ def test_conv_transpose2d_values_and_gradients_equal_pytorch(xp, cfg, seed, data
         with pytest.raises(ValueError, match="padding"):
             conv_transpose2d(xp.asarray(arrays[0]), xp.asarray(arrays[1]), **kw)
         return
-    _torch_compare(
-        xp,
-        lambda x, w, b: conv_transpose2d(x, w, b, **kw),
-        lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw),
-        arrays,
-        seed,
-    )
+    with _one_image_per_chunk(chunked):
+        _torch_compare(
+            xp,
+            lambda x, w, b: conv_transpose2d(x, w, b, **kw),
+            lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw),
+            arrays,
+            seed,
+        )
 
 
-@pytest.mark.parametrize("groups, c_out", [(18, 18), (18, 36), (2, 64), (4, 8)])
-def test_both_grouped_products_equal_pytorch(xp, groups, c_out):
-    """Many or wide groups take the batch of g GEMMs, few thin ones the block-diagonal GEMM:
-    both paths agree with torch for conv2d and conv_transpose2d."""
+@CHUNKING
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("groups, c_out", [(1, 6), (2, 6), (6, 6), (3, 12)])
+def test_every_product_layout_equals_pytorch(xp, chunked, stride, groups, c_out):
+    """Each layout against torch, in both directions: channels-last GEMMs (dense, and a
+    batch per group for strided grouped convs), the channels-first columns of grouped
+    stride-1 convs (depthwise included), the stride-1 input gradient as a convolution
+    with the flipped kernel and the fused backward, and col2im for strides > 1."""
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(groups + c_out)
-    x = rng.standard_normal((2, 18 if groups == 18 else 8, 5, 4))
-    w = rng.standard_normal((c_out, x.shape[1] // groups, 3, 2))
+    rng = np.random.default_rng(groups + c_out + stride)
+    x = rng.standard_normal((3, 6, 7, 5))
+    w = rng.standard_normal((c_out, 6 // groups, 3, 2))
     b = rng.standard_normal(c_out)
-    kw = {"stride": (2, 1), "padding": 1, "groups": groups}
-    _torch_compare(
-        xp,
-        lambda x, w, b: conv2d(x, w, b, **kw),
-        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw),
-        [x, w, b],
-        0,
-    )
-    wt = rng.standard_normal((x.shape[1], c_out // groups, 3, 2))
-    _torch_compare(
-        xp,
-        lambda x, w, b: conv_transpose2d(x, w, b, **kw),
-        lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw),
-        [x, wt, b],
-        1,
-    )
+    kw = {"stride": (stride, 1), "padding": (1, 1), "dilation": (1, 2), "groups": groups}
+    with _one_image_per_chunk(chunked):
+        _torch_compare(
+            xp,
+            lambda x, w, b: conv2d(x, w, b, **kw),
+            lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw),
+            [x, w, b],
+            0,
+        )
+        wt = rng.standard_normal((6, c_out // groups, 3, 2))
+        _torch_compare(
+            xp,
+            lambda x, w, b: conv_transpose2d(x, w, b, **kw),
+            lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw),
+            [x, wt, b],
+            1,
+        )
 
 
 def test_conv_gradcheck_and_gradgradcheck(xp):
