@@ -183,15 +183,16 @@ def conv_w(x, dy, g: Geometry):
     return products(x, g, tuple(dy.shape[2:]), r=dy)[1]
 
 
-def conv_t(dy, w, g: Geometry, in_hw):
-    """dx = col2im(dY W_col^T): (N, C_out, Ho, Wo) -> (N, C, H, W).
+def conv_t(dy, w, g: Geometry, in_hw, b=None):
+    """dx = col2im(dY W_col^T) + b: (N, C_out, Ho, Wo) -> (N, C, H, W).
 
     With stride 1 the same sum is a convolution (``_full_correlation``), which runs
-    about 1.7x faster than the GEMM and the kh kw slice-adds of col2im.
+    about 1.7x faster than the GEMM and the kh kw slice-adds of col2im. The bias (of
+    conv_transpose2d) is added to each chunk while it is in cache.
     """
     full = _full_correlation(w, g, tuple(dy.shape[2:]), in_hw)
     if full is not None:
-        return conv(dy, full[0], None, full[1], in_hw)
+        return conv(dy, full[0], b, full[1], in_hw)
     xp = backend.namespace(dy, w)
     lay = _Layout(g, w.shape[0], w.shape[1] * g.groups)
     w_col_t = xp.matrix_transpose(lay.weight_columns(w))
@@ -200,7 +201,8 @@ def conv_t(dy, w, g: Geometry, in_hw):
     for sl in _chunks(n, out_hw[0] * out_hw[1] * lay.k * lay.c_in, dy):
         d_cols = xp.matmul(lay.rows(dy[sl, ...]), w_col_t)  # (g, M, K C/g)
         windows = lay.windows(d_cols, sl.stop - sl.start, out_hw)
-        dx[sl, ...] = fold_channels_last(windows, g, in_hw)
+        dx_c = fold_channels_last(windows, g, in_hw)
+        dx[sl, ...] = dx_c if b is None else dx_c + b
     return _channels_first(dx)
 
 

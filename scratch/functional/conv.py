@@ -107,6 +107,13 @@ def _check_bias(b, c_out):
         raise ValueError(f"bias must have shape ({c_out},), got {b.shape}")
 
 
+def _bias_grad(gy: Tensor, inputs: tuple) -> tuple:
+    """(dL/db,) = (sum of gy over (n, h, w),) when a bias is the third input, else ()."""
+    if len(inputs) < 3:
+        return ()
+    return (m.sum(gy, axis=(0, 2, 3)) if inputs[2].requires_grad else None,)
+
+
 class Convolution(Function):
     """y = conv(x, w) + b.  Backward: dL/dx = conv_t(gy, w), dL/dw = conv_w(x, gy),
     dL/db = sum of gy over (n, p, q)."""
@@ -127,31 +134,30 @@ class Convolution(Function):
         else:
             gx = ConvolutionInputGrad(self.g, x.shape[2:])(gy, w) if x.requires_grad else None
             gw = ConvolutionWeightGrad(self.g)(x, gy) if w.requires_grad else None
-        if len(self.inputs) == 2:
-            return gx, gw
-        gb = m.sum(gy, axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
-        return gx, gw, gb
+        return (gx, gw) + _bias_grad(gy, self.inputs)
 
 
 class ConvolutionInputGrad(Function):
-    """dx = conv_t(dy, w), the adjoint of conv in x.  Backward (g = dL/ddx):
-    dL/ddy = conv(g, w), dL/dw = conv_w(g, dy)."""
+    """dx = conv_t(dy, w) + b, the adjoint of conv in x (plus conv_transpose2d's bias).
+    Backward (g = dL/ddx): dL/ddy = conv(g, w), dL/dw = conv_w(g, dy), dL/db = sum of g
+    over (n, h, w)."""
 
     def __init__(self, g: Geometry, in_hw: tuple[int, int]):
         self.g, self.in_hw = g, tuple(in_hw)
 
-    def forward(self, dy, w):
-        return _p.conv_t(dy, w, self.g, self.in_hw)
+    def forward(self, dy, w, b=None):
+        return _p.conv_t(dy, w, self.g, self.in_hw, b)
 
     def backward(self, g_dx):
-        dy, w = self.inputs
+        dy, w = self.inputs[0], self.inputs[1]
         if dy.requires_grad and w.requires_grad and not is_grad_enabled():
             # no graph: both products read the same unfolding of g, computed once
             g_dy, g_w = _p.products(g_dx.data, self.g, dy.shape[2:], w=w.data, r=dy.data)
-            return Tensor(g_dy), Tensor(g_w)
-        g_dy = Convolution(self.g, dy.shape[2:])(g_dx, w) if dy.requires_grad else None
-        g_w = ConvolutionWeightGrad(self.g)(g_dx, dy) if w.requires_grad else None
-        return g_dy, g_w
+            g_dy, g_w = Tensor(g_dy), Tensor(g_w)
+        else:
+            g_dy = Convolution(self.g, dy.shape[2:])(g_dx, w) if dy.requires_grad else None
+            g_w = ConvolutionWeightGrad(self.g)(g_dx, dy) if w.requires_grad else None
+        return (g_dy, g_w) + _bias_grad(g_dx, self.inputs)
 
 
 class ConvolutionWeightGrad(Function):
@@ -219,7 +225,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
         )
     _check_bias(b, c_out)
     out_hw = check_fits(g, h, wd)
-    y = Convolution(g, out_hw)(x, w) if b is None else Convolution(g, out_hw)(x, w, b)
+    y = Convolution(g, out_hw)(*((x, w) if b is None else (x, w, b)))
     return m.reshape(y, y.shape[1:]) if unbatched else y
 
 
@@ -283,9 +289,7 @@ def conv_transpose2d(
         raise ValueError(
             f"padding {padding!r} is too large: the output would have size ({ho}, {wo})"
         )
-    y = ConvolutionInputGrad(g, (ho, wo))(x, w)
-    if b is not None:
-        y = y + m.reshape(b, (1, c_out, 1, 1))
+    y = ConvolutionInputGrad(g, (ho, wo))(*((x, w) if b is None else (x, w, b)))
     return m.reshape(y, y.shape[1:]) if unbatched else y
 
 
