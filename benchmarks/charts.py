@@ -47,7 +47,7 @@ def ratio_chart(rows: list[dict], path: Path) -> Path | None:
     span = max(max(values), 1 / min(values)) * 2.5
     ax.set_xlim(1 / span, span)
     ax.set_xticks([2.0**k for k in range(-12, 13) if 1 / span <= 2.0**k <= span])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"1/{1 / x:g}" if x < 1 else f"{x:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.axvline(1.0, color="k", lw=1)
     ax.set_xlabel("time ratio ours / peer (median): left of 1 ours is faster, right the peer")

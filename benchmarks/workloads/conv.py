@@ -1,9 +1,11 @@
 """Convolution and batch norm, forward + backward (input, weight, bias grads), float32.
 
-Ours: scratch.functional.conv2d / conv_transpose2d / batch_norm (im2col + one GEMM,
-col2im as kh kw strided slice-adds) on each backend. Peer: torch.nn.functional on
-"cpu" or "cuda", in the same process. Each closure runs one forward and one backward
-with a fixed output gradient and returns the input gradient (left on the device).
+Ours: scratch.functional.conv2d / conv_transpose2d / batch_norm (im2col + GEMMs over
+cache-sized chunks of the batch; the stride-1 backward as one unfolding of dy that
+serves both gradients; col2im as kh kw strided slice-adds for strides > 1) on each
+backend. Peer: torch.nn.functional on "cpu" or "cuda", in the same process. Each
+closure runs one forward and one backward with a fixed output gradient and returns the
+input gradient (left on the device).
 
 FLOPs: a convolution's forward is 2 N C_out Ho Wo (C_in / g) kh kw multiply-adds
 counted twice; the backward does the same work twice more (dX and dW), so one

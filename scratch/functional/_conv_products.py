@@ -13,10 +13,6 @@ from __future__ import annotations
 from .. import backend
 from ._im2col import Geometry, fold_channels_last, unfold, unfold_flat
 
-# ---------------------------------------------------------------------------------------
-# the products on raw arrays, a chunk of the batch at a time
-# ---------------------------------------------------------------------------------------
-
 
 def _chunks(n: int, per_image: int, like) -> list[slice]:
     """Slices of a batch of n images, ``per_image`` numbers of ``like``'s dtype each, whose
