@@ -44,11 +44,11 @@ def _prepare(input, kernel_size, stride, padding, dilation=1):
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int or a pair, got {padding!r}")
     g = geometry(kernel_size, stride, padding, dilation)
-    for p, k, d in ((g.pt, g.kh, g.dh), (g.pl, g.kw, g.dw)):
-        if p > (d * (k - 1) + 1) // 2:
+    for p, k in ((g.pt, g.kh), (g.pl, g.kw)):
+        if p > k // 2:  # PyTorch's rule: half the kernel size, dilation not counted
             raise ValueError(
-                f"padding must be at most half of the (dilated) kernel size, got padding "
-                f"{padding!r} for kernel_size {kernel_size!r} and dilation {dilation!r}"
+                f"padding must be at most half of the kernel size, got padding "
+                f"{padding!r} for kernel_size {kernel_size!r}"
             )
     out_hw = check_fits(g, x.shape[2], x.shape[3])
     return x, g, out_hw, unbatched

@@ -25,7 +25,7 @@ def pool_configs(draw, dilation=True):
     sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     dh, dw = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilation else (1, 1)
     ekh, ekw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    ph, pw = draw(st.integers(0, ekh // 2)), draw(st.integers(0, ekw // 2))
+    ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))  # torch: <= k/2
     h = draw(st.integers(max(1, ekh - 2 * ph), ekh + 3))
     w = draw(st.integers(max(1, ekw - 2 * pw), ekw + 3))
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3))
