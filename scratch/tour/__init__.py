@@ -13,6 +13,12 @@ Each algorithm family adds a module to this package with one or more steps::
 ``run_tour`` imports every module here, runs the steps in order on one backend, prints
 one table row per step and writes ``index.html`` with the table and the figures. A step
 that raises or whose check fails makes the tour fail (non-zero exit in the CLI).
+
+NumPy in the steps is host-side presentation, never the algorithm: toy data is drawn
+on the host and moved once with ``bk.asarray``; the algorithm runs through scratch on
+the chosen backend; its results come back with ``to_numpy`` for the reference checks
+(brute-force path sums, a dense M x, eigenvalue residuals) and the matplotlib figures.
+No step imports cupy.
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
-from scratch.autograd import Tensor, grad
+from scratch.autograd import Tensor
 from scratch.functional.conv import col2im, conv2d, conv2d_matrix, conv_transpose2d, im2col
 from scratch.testing import gradcheck, gradgradcheck
+from scratch.testing.parity import assert_matches_torch
 
 # float64 sums of at most a few hundred products of numbers of size ~3: rounding is
 # ~1e-14, so 1e-10 is tight yet far from any real discrepancy.
@@ -211,28 +212,10 @@ def _one_image_per_chunk(on: bool = True):
 
 
 def _torch_compare(xp, ours, theirs, arrays, seed):
-    torch = pytest.importorskip("torch")
-    S = [Tensor(xp.asarray(a), requires_grad=True) for a in arrays]
-    T = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, ty = ours(*S), theirs(*T)
-    np.testing.assert_allclose(_np(y), ty.detach().numpy(), rtol=0, atol=TOL)
-    gy = np.random.default_rng(seed).standard_normal(ty.shape)
-    # without a graph of the gradient: the fused backward (one unfolding for both products)
-    plain = grad(y, S, grad_outputs=Tensor(xp.asarray(gy)), retain_graph=True)
-    gs = grad(y, S, grad_outputs=Tensor(xp.asarray(gy)), create_graph=True)
-    tg = torch.autograd.grad(ty, T, torch.tensor(gy), create_graph=True)
-    for p, a, t in zip(plain, gs, tg):
-        np.testing.assert_allclose(_np(p), t.detach().numpy(), rtol=0, atol=TOL)
-        np.testing.assert_allclose(_np(a), t.detach().numpy(), rtol=0, atol=TOL)
-    # second order: the gradient of sum_i <g_i, g_i> (mixes every first-order path)
-    s = sum((a * a).sum() for a in gs)
-    ts = sum((t * t).sum() for t in tg)
-    ggs = grad(s, S, allow_unused=True)
-    tgg = torch.autograd.grad(ts, T, allow_unused=True)
-    for a, t in zip(ggs, tgg):
-        ref = np.zeros(1) if t is None else t.numpy()
-        got = np.zeros(1) if a is None else _np(a)
-        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9)
+    """Values, first derivatives with and without a graph (the fused backward), second
+    derivatives: all against torch."""
+    pytest.importorskip("torch")
+    assert_matches_torch(xp, ours, theirs, arrays, seed, atol=TOL)
 
 
 CHUNKING = pytest.mark.parametrize("chunked", [False, True], ids=["whole-batch", "per-image"])

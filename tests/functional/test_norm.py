@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
-from scratch.autograd import Tensor, grad
+from scratch.autograd import Tensor
 from scratch.functional.norm import batch_norm, group_norm, instance_norm, layer_norm
 from scratch.testing import gradcheck, gradgradcheck
+from scratch.testing.parity import assert_matches_torch
 
 # float64; the second derivatives divide by sigma^3 on tiny batches (values ~1e2):
 # 1e-10 absolute on first order, 1e-9 on second order, still 1e4 above rounding.
@@ -26,25 +27,19 @@ def _np(t):
 
 
 def _compare(xp, ours, theirs, arrays, seed, second=True):
-    torch = pytest.importorskip("torch")
-    S = [Tensor(xp.asarray(a), requires_grad=True) for a in arrays]
-    T = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, ty = ours(*S), theirs(*T)
-    np.testing.assert_allclose(_np(y), ty.detach().numpy(), rtol=0, atol=TOL)
-    gy = np.random.default_rng(seed).standard_normal(ty.shape)
-    gs = grad(y, S, grad_outputs=Tensor(xp.asarray(gy)), create_graph=True)
-    tg = torch.autograd.grad(ty, T, torch.tensor(gy), create_graph=True)
-    for a, t in zip(gs, tg):
-        np.testing.assert_allclose(_np(a), t.detach().numpy(), rtol=1e-9, atol=TOL)
-    if second:
-        s = sum((a * a).sum() for a in gs)
-        ts = sum((t * t).sum() for t in tg)
-        ggs = grad(s, S, allow_unused=True)
-        tgg = torch.autograd.grad(ts, T, allow_unused=True)
-        for a, t in zip(ggs, tgg):
-            ref = np.zeros(1) if t is None else t.numpy()
-            got = np.zeros(1) if a is None else _np(a)
-            np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-9)
+    pytest.importorskip("torch")
+    assert_matches_torch(
+        xp,
+        ours,
+        theirs,
+        arrays,
+        seed,
+        atol=TOL,
+        grad_rtol=1e-9,
+        second_order=second,
+        second_rtol=1e-8,
+        second_atol=1e-9,
+    )
 
 
 shapes_nc = st.tuples(st.integers(2, 4), st.integers(1, 3)).flatmap(

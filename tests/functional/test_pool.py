@@ -11,9 +11,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scratch import backend
-from scratch.autograd import Tensor, grad
+from scratch.autograd import Tensor
 from scratch.functional.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from scratch.testing import gradcheck, gradgradcheck
+from scratch.testing.parity import assert_matches_torch
 
 # float64 sums of at most 9 terms: rounding ~1e-15.
 TOL = 1e-10
@@ -37,15 +38,9 @@ def _np(t):
 
 
 def _compare(xp, ours, theirs, x, seed):
-    torch = pytest.importorskip("torch")
-    X = Tensor(xp.asarray(x), requires_grad=True)
-    T = torch.tensor(x, requires_grad=True)
-    y, ty = ours(X), theirs(T)
-    np.testing.assert_allclose(_np(y), ty.detach().numpy(), rtol=0, atol=TOL)
-    gy = np.random.default_rng(seed).standard_normal(ty.shape)
-    (g,) = grad(y, [X], grad_outputs=Tensor(xp.asarray(gy)))
-    (tg,) = torch.autograd.grad(ty, [T], torch.tensor(gy))
-    np.testing.assert_allclose(_np(g), tg.numpy(), rtol=0, atol=TOL)
+    """Values and the first derivative (no graph of it) against torch."""
+    pytest.importorskip("torch")
+    assert_matches_torch(xp, ours, theirs, [x], seed, atol=TOL, second_order=False)
 
 
 @given(cfg=pool_configs(), seed=st.integers(0, 2**16))
