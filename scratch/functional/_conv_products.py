@@ -28,12 +28,14 @@ class _Layout:
 
     X_col (g, M, K C/g) with rows (n, p, q) and columns (i, j, c); W_col (g, K C/g,
     C_out/g); dY (g, M, C_out/g). With g = 1 the batch is the single GEMM of the module
-    docstring.
+    docstring. y is kept channels last, (N, Ho, Wo, g, C_out/g).
     """
 
-    def __init__(self, g: Geometry, c_out: int, c_in: int):
+    def __init__(self, g: Geometry, c_out: int, c_in: int, out_hw: tuple[int, int]):
         self.g, self.groups, self.c_out, self.c_in = g, g.groups, c_out, c_in
         self.og, self.cg, self.k = c_out // g.groups, c_in // g.groups, g.kh * g.kw
+        self.out_hw = tuple(out_hw)
+        self.per_image = out_hw[0] * out_hw[1] * self.k * c_in  # numbers of X_col per image
 
     def weight_columns(self, w):
         """w (C_out, C/g, kh, kw) -> W_col (g, K C/g, C_out/g), rows (i, j, c)."""
@@ -49,12 +51,36 @@ class _Layout:
         w5 = xp.permute_dims(w5, (0, 4, 3, 1, 2))
         return xp.reshape(w5, (self.c_out, self.cg, self.g.kh, self.g.kw))
 
-    def columns(self, x, out_hw):
+    def bias(self, b):
+        return backend.namespace(b).reshape(b, (self.groups, 1, self.og))
+
+    def output(self, n: int, like):
+        xp = backend.namespace(like)
+        shape = (n,) + self.out_hw + (self.groups, self.og)
+        return xp.empty(shape, dtype=like.dtype, device=backend.device_of(like))
+
+    def columns(self, x):
         """X_col of a chunk of images (g, M, K C/g), M = nb Ho Wo: ``unfold``'s one copy."""
         xp = backend.namespace(x)
-        rows = x.shape[0] * out_hw[0] * out_hw[1]
-        cols = xp.reshape(unfold(x, self.g, out_hw), (rows, self.groups, self.k * self.cg))
+        rows = x.shape[0] * self.out_hw[0] * self.out_hw[1]
+        cols = xp.reshape(unfold(x, self.g, self.out_hw), (rows, self.groups, self.k * self.cg))
         return xp.permute_dims(cols, (1, 0, 2))
+
+    def apply(self, cols, w_col):
+        return backend.namespace(cols).matmul(cols, w_col)  # (g, M, C_out/g)
+
+    def store(self, y, sl: slice, y_c):
+        """Rows (g, M, C_out/g) of images sl into y, channels last."""
+        xp = backend.namespace(y_c)
+        y5 = xp.reshape(y_c, (self.groups, sl.stop - sl.start) + self.out_hw + (self.og,))
+        y[sl, ...] = xp.permute_dims(y5, (1, 2, 3, 0, 4))
+
+    def weight_part(self, cols, r):
+        return _at_b(cols, self.rows(r))  # (g, K C/g, C_out/g)
+
+    def finish(self, y):
+        xp = backend.namespace(y)
+        return _channels_first(xp.reshape(y, (y.shape[0],) + self.out_hw + (self.c_out,)))
 
     def rows(self, dy):
         """dY of a chunk (nb, C_out, Ho, Wo) as GEMM rows (g, M, C_out/g)."""
@@ -63,17 +89,70 @@ class _Layout:
         dy5 = xp.reshape(dy, (nb, self.groups, self.og, ho, wo))
         return xp.reshape(xp.permute_dims(dy5, (1, 0, 3, 4, 2)), (self.groups, -1, self.og))
 
-    def channels_last(self, y, nb: int, out_hw):
-        """The inverse of rows, channels last: (g, M, C_out/g) -> (nb, Ho, Wo, g, C_out/g)."""
-        xp = backend.namespace(y)
-        y5 = xp.reshape(y, (self.groups, nb, out_hw[0], out_hw[1], self.og))
-        return xp.permute_dims(y5, (1, 2, 3, 0, 4))
-
-    def windows(self, d_cols, nb: int, out_hw):
+    def windows(self, d_cols, nb: int):
         """dX_col (g, M, K C/g) as the windows fold takes: (nb, Ho, Wo, g, K, C/g)."""
         xp = backend.namespace(d_cols)
-        d6 = xp.reshape(d_cols, (self.groups, nb, out_hw[0], out_hw[1], self.k, self.cg))
+        d6 = xp.reshape(d_cols, (self.groups, nb) + self.out_hw + (self.k, self.cg))
         return xp.permute_dims(d6, (1, 2, 3, 0, 4, 5))
+
+
+class _FlatLayout:
+    """Grouped stride-1 convolutions on ``unfold_flat``'s channels-first columns.
+
+    A group's channels are contiguous: per image and group the product is
+    (C_out/g, K C/g) @ (K C/g, Ho Wp), a wide GEMM, and y comes out (N, C_out, Ho, Wo)
+    once the Wp - Wo extra columns are cut off. The weight gradient takes R on the
+    same wide grid, zero in the extra columns, so the discarded outputs add nothing.
+    Measured on the benchmark's g = 8 convolution: 1.6x faster than one GEMM per group on
+    channels-last columns, whose copies move runs of only C/g numbers.
+    """
+
+    def __init__(self, g: Geometry, c_out: int, c_in: int, out_hw: tuple[int, int], wp: int):
+        self.g, self.groups, self.c_out, self.c_in = g, g.groups, c_out, c_in
+        self.og, self.cg, self.k = c_out // g.groups, c_in // g.groups, g.kh * g.kw
+        self.out_hw, self.wp = tuple(out_hw), wp
+        self.per_image = c_in * self.k * out_hw[0] * wp  # numbers of the columns per image
+        self.r_wide = None  # R on the wide grid, allocated once, zero past Wo
+
+    def weight_columns(self, w):
+        return backend.namespace(w).reshape(w, (self.groups, self.og, self.cg * self.k))
+
+    def weight_from_columns(self, acc):
+        shape = (self.c_out, self.cg, self.g.kh, self.g.kw)
+        return backend.namespace(acc).reshape(acc, shape)
+
+    def bias(self, b):
+        return backend.namespace(b).reshape(b, (self.groups, self.og, 1))
+
+    def output(self, n: int, like):
+        xp = backend.namespace(like)
+        shape = (n, self.groups, self.og) + self.out_hw
+        return xp.empty(shape, dtype=like.dtype, device=backend.device_of(like))
+
+    def columns(self, x):
+        return unfold_flat(x, self.g, self.out_hw)  # (nb, g, K C/g, Ho Wp)
+
+    def apply(self, cols, w_mat):
+        return backend.namespace(cols).matmul(w_mat, cols)  # (nb, g, C_out/g, Ho Wp)
+
+    def store(self, y, sl: slice, y_c):
+        xp = backend.namespace(y_c)
+        ho, wo = self.out_hw
+        y_wide = xp.reshape(y_c, (sl.stop - sl.start, self.groups, self.og, ho, self.wp))
+        y[sl, ...] = y_wide[..., :wo]
+
+    def weight_part(self, cols, r):
+        xp = backend.namespace(cols, r)
+        nb, (ho, wo) = r.shape[0], self.out_hw
+        if self.r_wide is None or self.r_wide.shape[0] < nb:
+            shape = (nb, self.groups, self.og, ho, self.wp)
+            self.r_wide = xp.zeros(shape, dtype=r.dtype, device=backend.device_of(r))
+        self.r_wide[:nb, ..., :wo] = xp.reshape(r, (nb, self.groups, self.og, ho, wo))
+        r_rows = xp.reshape(self.r_wide[:nb, ...], (nb, self.groups, self.og, ho * self.wp))
+        return xp.sum(xp.matmul(r_rows, xp.matrix_transpose(cols)), axis=0)
+
+    def finish(self, y):
+        return backend.namespace(y).reshape(y, (y.shape[0], self.c_out) + self.out_hw)
 
 
 def _at_b(a, d):
@@ -94,70 +173,31 @@ def products(x, g: Geometry, out_hw, w=None, b=None, r=None):
     y = X_col W_col + b (the convolution, when ``w`` is given), (N, C_out, Ho, Wo), and
     dW = X_col^T R (its weight gradient for the output gradient ``r``, when given),
     (C_out, C/g, kh, kw); both from the same columns when both are asked for. Grouped
-    stride-1 convolutions use the channels-first layout of ``unfold_flat``.
+    stride-1 convolutions use the channels-first ``_FlatLayout``, all others ``_Layout``.
     """
+    c_out, c_in = (w.shape[0] if w is not None else r.shape[1]), x.shape[1]
     if (g.sh, g.sw) == (1, 1) and g.groups > 1:
-        return _flat_products(x, g, out_hw, w, b, r)
-    xp = backend.namespace(x)
-    lay = _Layout(g, w.shape[0] if w is not None else r.shape[1], x.shape[1])
-    n, (ho, wo) = x.shape[0], out_hw
+        lay = _FlatLayout(g, c_out, c_in, out_hw, x.shape[3] + g.pl + g.pr)
+    else:
+        lay = _Layout(g, c_out, c_in, out_hw)
+    n = x.shape[0]
     y = acc = None
     if w is not None:
-        w_col = lay.weight_columns(w)
-        b = None if b is None else xp.reshape(b, (lay.groups, 1, lay.og))
-        y = xp.empty((n, ho, wo, lay.groups, lay.og), dtype=x.dtype, device=backend.device_of(x))
-    for sl in _chunks(n, ho * wo * lay.k * lay.c_in, x):
-        cols = lay.columns(x[sl, ...], out_hw)  # (g, M, K C/g)
+        w_op, b_op, y = lay.weight_columns(w), None if b is None else lay.bias(b), lay.output(n, x)
+    for sl in _chunks(n, lay.per_image, x):
+        cols = lay.columns(x[sl, ...])
         if w is not None:
-            y_c = xp.matmul(cols, w_col)  # (g, M, C_out/g)
-            if b is not None:
-                y_c += b
-            y[sl, ...] = lay.channels_last(y_c, sl.stop - sl.start, out_hw)
+            y_c = lay.apply(cols, w_op)
+            if b_op is not None:
+                y_c += b_op
+            lay.store(y, sl, y_c)
         if r is not None:
-            part = _at_b(cols, lay.rows(r[sl, ...]))  # (g, K C/g, C_out/g)
+            part = lay.weight_part(cols, r[sl, ...])
             acc = part if acc is None else acc + part
-    if y is not None:
-        y = _channels_first(xp.reshape(y, (n, ho, wo, lay.c_out)))
-    return y, None if acc is None else lay.weight_from_columns(acc)
-
-
-def _flat_products(x, g: Geometry, out_hw, w=None, b=None, r=None):
-    """``products`` for grouped stride-1 convolutions, on ``unfold_flat``'s columns.
-
-    Channels first, a group's channels are contiguous: per image and group the product
-    is (C_out/g, K C/g) @ (K C/g, Ho Wp), a wide GEMM, and y comes out (N, C_out, Ho, Wo)
-    once the Wp - Wo extra columns are cut off. The weight gradient takes R on the
-    same wide grid, zero in the extra columns, so the discarded outputs add nothing.
-    Measured on the benchmark's g = 8 convolution: 1.6x faster than one GEMM per group on
-    channels-last columns, whose copies move runs of only C/g numbers.
-    """
-    xp = backend.namespace(x)
-    n, c = x.shape[0], x.shape[1]
-    c_out, G, (ho, wo) = (w.shape[0] if w is not None else r.shape[1]), g.groups, out_hw
-    og, k, dev = c_out // G, g.kh * g.kw, backend.device_of(x)
-    wp = x.shape[3] + g.pl + g.pr
-    y = acc = None
-    if w is not None:
-        w_mat = xp.reshape(w, (G, og, (c // G) * k))
-        b = None if b is None else xp.reshape(b, (G, og, 1))
-        y = xp.empty((n, G, og, ho, wo), dtype=x.dtype, device=dev)
-    for sl in _chunks(n, c * k * ho * wp, x):
-        nb = sl.stop - sl.start
-        cols = unfold_flat(x[sl, ...], g, out_hw)  # (nb, g, K C/g, Ho Wp)
-        if w is not None:
-            y_c = xp.matmul(w_mat, cols)  # (nb, g, C_out/g, Ho Wp)
-            if b is not None:
-                y_c += b
-            y[sl, ...] = xp.reshape(y_c, (nb, G, og, ho, wp))[..., :wo]
-        if r is not None:
-            r_wide = xp.zeros((nb, G, og, ho, wp), dtype=x.dtype, device=dev)
-            r_wide[..., :wo] = xp.reshape(r[sl, ...], (nb, G, og, ho, wo))
-            r_rows = xp.reshape(r_wide, (nb, G, og, ho * wp))
-            part = xp.sum(xp.matmul(r_rows, xp.matrix_transpose(cols)), axis=0)
-            acc = part if acc is None else acc + part
-    if y is not None:
-        y = xp.reshape(y, (n, c_out, ho, wo))
-    return y, None if acc is None else xp.reshape(acc, (c_out, c // G, g.kh, g.kw))
+    return (
+        None if y is None else lay.finish(y),
+        None if acc is None else lay.weight_from_columns(acc),
+    )
 
 
 def _channels_first(y):
@@ -190,13 +230,13 @@ def conv_t(dy, w, g: Geometry, in_hw, b=None):
     if full is not None:
         return conv(dy, full[0], b, full[1], in_hw)
     xp = backend.namespace(dy, w)
-    lay = _Layout(g, w.shape[0], w.shape[1] * g.groups)
+    lay = _Layout(g, w.shape[0], w.shape[1] * g.groups, tuple(dy.shape[2:]))
     w_col_t = xp.matrix_transpose(lay.weight_columns(w))
-    n, out_hw = dy.shape[0], tuple(dy.shape[2:])
+    n = dy.shape[0]
     dx = xp.empty((n,) + tuple(in_hw) + (lay.c_in,), dtype=dy.dtype, device=backend.device_of(dy))
-    for sl in _chunks(n, out_hw[0] * out_hw[1] * lay.k * lay.c_in, dy):
+    for sl in _chunks(n, lay.per_image, dy):
         d_cols = xp.matmul(lay.rows(dy[sl, ...]), w_col_t)  # (g, M, K C/g)
-        windows = lay.windows(d_cols, sl.stop - sl.start, out_hw)
+        windows = lay.windows(d_cols, sl.stop - sl.start)
         dx_c = fold_channels_last(windows, g, in_hw)
         dx[sl, ...] = dx_c if b is None else dx_c + b
     return _channels_first(dx)

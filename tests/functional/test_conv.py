@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from scratch import backend
 from scratch.autograd import Tensor
+from scratch.functional import _conv_products
 from scratch.functional.conv import col2im, conv2d, conv2d_matrix, conv_transpose2d, im2col
 from scratch.testing import gradcheck, gradgradcheck
 from scratch.testing.parity import assert_matches_torch
@@ -201,14 +202,21 @@ def test_depthwise_conv_filters_each_channel_alone(xp):
 
 
 @contextlib.contextmanager
-def _one_image_per_chunk(on: bool = True):
-    """Make the products loop over the batch one image at a time (a 1-byte working set)."""
-    old = backend.CPU_WORKING_SET
-    backend.CPU_WORKING_SET = 1 if on else old
+def _chunked(mode: str):
+    """How the products split the batch: 'whole-batch' (the default working set),
+    'per-image' (a 1-byte working set: one image per chunk), or 'pairs' (chunks of two
+    images, so a batch of three ends with a smaller chunk)."""
+    old_budget, old_chunks = backend.CPU_WORKING_SET, _conv_products._chunks
+    if mode == "per-image":
+        backend.CPU_WORKING_SET = 1
+    elif mode == "pairs":
+        _conv_products._chunks = lambda n, per_image, like: [
+            slice(lo, min(lo + 2, n)) for lo in range(0, n, 2)
+        ]
     try:
         yield
     finally:
-        backend.CPU_WORKING_SET = old
+        backend.CPU_WORKING_SET, _conv_products._chunks = old_budget, old_chunks
 
 
 def _torch_compare(xp, ours, theirs, arrays, seed):
@@ -218,7 +226,7 @@ def _torch_compare(xp, ours, theirs, arrays, seed):
     assert_matches_torch(xp, ours, theirs, arrays, seed, atol=TOL)
 
 
-CHUNKING = pytest.mark.parametrize("chunked", [False, True], ids=["whole-batch", "per-image"])
+CHUNKING = pytest.mark.parametrize("chunked", ["whole-batch", "per-image"])
 
 
 @CHUNKING
@@ -227,7 +235,7 @@ def test_conv2d_values_and_gradients_equal_pytorch(xp, chunked, cfg, seed):
     """Forward, dL/dx, dL/dw, dL/db and second derivatives against torch.nn.functional.conv2d."""
     torch = pytest.importorskip("torch")
     kw = _kw(cfg)
-    with _one_image_per_chunk(chunked):
+    with _chunked(chunked):
         _torch_compare(
             xp,
             lambda x, w, b: conv2d(x, w, b, **kw),
@@ -261,7 +269,7 @@ def test_conv_transpose2d_values_and_gradients_equal_pytorch(xp, chunked, cfg, s
         with pytest.raises(ValueError, match="padding"):
             conv_transpose2d(xp.asarray(arrays[0]), xp.asarray(arrays[1]), **kw)
         return
-    with _one_image_per_chunk(chunked):
+    with _chunked(chunked):
         _torch_compare(
             xp,
             lambda x, w, b: conv_transpose2d(x, w, b, **kw),
@@ -271,7 +279,7 @@ def test_conv_transpose2d_values_and_gradients_equal_pytorch(xp, chunked, cfg, s
         )
 
 
-@CHUNKING
+@pytest.mark.parametrize("chunked", ["whole-batch", "per-image", "pairs"])
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("groups, c_out", [(1, 6), (2, 6), (6, 6), (3, 12)])
 def test_every_product_layout_equals_pytorch(xp, chunked, stride, groups, c_out):
@@ -285,7 +293,7 @@ def test_every_product_layout_equals_pytorch(xp, chunked, stride, groups, c_out)
     w = rng.standard_normal((c_out, 6 // groups, 3, 2))
     b = rng.standard_normal(c_out)
     kw = {"stride": (stride, 1), "padding": (1, 1), "dilation": (1, 2), "groups": groups}
-    with _one_image_per_chunk(chunked):
+    with _chunked(chunked):
         _torch_compare(
             xp,
             lambda x, w, b: conv2d(x, w, b, **kw),
