@@ -218,11 +218,16 @@ class BaseHMM:
         )
         return log_prob
 
-    def _prepare(self, X, lengths):
+    def _validated(self, X, lengths, fitting: bool = False):
+        """Hyperparameters checked; X and the sequence lengths validated."""
         self._check_hyper()
-        X = self._check_X(X)
+        X = self._check_X(X, fitting=fitting)
+        return X, check_lengths(lengths, X.shape[0])
+
+    def _prepare(self, X, lengths):
+        X, lengths = self._validated(X, lengths)
         self._check(X)
-        return X, alg.make_batch(check_lengths(lengths, X.shape[0]), X)
+        return X, alg.make_batch(lengths, X)
 
     def score(self, X, lengths=None) -> float:
         """log P(X | lambda), summed over the sequences (forward algorithm).
@@ -367,9 +372,7 @@ class BaseHMM:
         -------
         self
         """
-        self._check_hyper()
-        X = self._check_X(X, fitting=True)
-        lengths = check_lengths(lengths, X.shape[0])
+        X, lengths = self._validated(X, lengths, fitting=True)
         self._init(X, backend_of(X).rng(seed_of(self.random_state)))
         self._check(X)
         self.monitor_ = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
@@ -404,9 +407,7 @@ class BaseHMM:
         -------
         self
         """
-        self._check_hyper()
-        X = self._check_X(X, fitting=True)
-        lengths = check_lengths(lengths, X.shape[0])
+        X, lengths = self._validated(X, lengths, fitting=True)
         q = check_array(states, name="states", ndim=1, dtype="int", like=X)
         if q.shape[0] != X.shape[0]:
             raise ValueError(f"states has {q.shape[0]} entries but X has {X.shape[0]} samples")
