@@ -55,6 +55,7 @@ __all__ = [
     "device_of",
     "is_array",
     "backend_name",
+    "backend_of",
     "scatter_add",
     "sliding_windows",
     "shifted_slabs",
@@ -356,6 +357,18 @@ def get(name: str | None = None) -> Backend:
         raise
     except Exception as e:  # noqa: BLE001 - e.g. a CUDA driver error
         raise BackendError(f"backend {base!r} is not usable here: {e}") from e
+
+
+def backend_of(x: Any) -> Backend:
+    """The Backend an array (or Tensor) lives on, with its device.
+
+    The one resolver from data to Backend: estimators, layers, data iterators and
+    mathx all call it, so strict's ``no_float64`` device is recognised everywhere.
+    """
+    base = get(backend_name(x))
+    device = device_of(x)
+    no_float64 = base.name == "strict" and "no_float64" in str(device)
+    return Backend(base.name, base.xp, device, _float64=base._float64 and not no_float64)
 
 
 def available() -> list[str]:

@@ -48,6 +48,23 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def _importorskip_or_fail(modname, minversion=None, reason=None, **kwargs):
+    """Under CI an oracle library that is missing fails the run instead of skipping.
+
+    pytest.importorskip is kept as the one way tests ask for an optional library; in CI
+    (``CI=true``) a missing one is an ImportError, so its tests cannot silently vanish.
+    """
+    try:
+        return _original_importorskip(modname, minversion=minversion, reason=reason, **kwargs)
+    except pytest.skip.Exception as e:
+        raise ImportError(f"CI requires {modname!r} (a test oracle), but: {e}") from None
+
+
+_original_importorskip = pytest.importorskip
+if os.environ.get("CI"):
+    pytest.importorskip = _importorskip_or_fail
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--backends",

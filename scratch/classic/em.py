@@ -36,7 +36,8 @@ from typing import Any
 
 from .. import backend
 from ..backend import device_of, to_numpy
-from ._validation import check_array, check_is_fitted, check_positive
+from ..validation import check_array, check_is_fitted, check_positive
+from ._base import BaseEstimator
 
 __all__ = ["ThreeCoinEM"]
 
@@ -50,7 +51,7 @@ def _coin_likelihoods(y, pi, p, q):
     return from_b, from_c
 
 
-class ThreeCoinEM:
+class ThreeCoinEM(BaseEstimator):
     r"""Fit (pi, p, q) of the three-coin model by EM.
 
     Parameters

@@ -39,7 +39,7 @@ from typing import Any
 
 from .. import backend
 from ..backend import device_of, logsumexp, to_numpy
-from ._validation import (
+from ..validation import (
     backend_of,
     check_array,
     check_is_fitted,
@@ -47,6 +47,7 @@ from ._validation import (
     check_positive,
     seed_of,
 )
+from ._base import BaseEstimator
 from .gmm_steps import (
     covariances_from_precisions,
     estimate_gaussian_parameters,
@@ -67,7 +68,7 @@ INIT_PARAMS = ("kmeans", "random", "random_from_data")
 # ----------------------------------------------------------------------------------------
 
 
-class GaussianMixture:
+class GaussianMixture(BaseEstimator):
     r"""A Gaussian mixture fitted by EM, with scikit-learn's parameters and attributes.
 
     Parameters

@@ -44,8 +44,8 @@ from typing import Any
 
 from .. import backend
 from ..backend import to_numpy
+from ..validation import check_array
 from . import hmm_algorithms as alg
-from ._validation import check_array
 from .hmm_base import BaseHMM, ConvergenceMonitor, check_lengths
 from .hmm_gaussian import GaussianHMM
 

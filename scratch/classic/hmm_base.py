@@ -15,8 +15,7 @@ from typing import Any
 
 from .. import backend
 from ..backend import to_numpy
-from . import hmm_algorithms as alg
-from ._validation import (
+from ..validation import (
     _default_float,
     backend_of,
     check_array,
@@ -24,6 +23,8 @@ from ._validation import (
     check_positive,
     seed_of,
 )
+from . import hmm_algorithms as alg
+from ._base import BaseEstimator
 
 __all__ = ["ConvergenceMonitor", "BaseHMM", "check_lengths"]
 
@@ -92,7 +93,7 @@ def check_lengths(lengths: Any, n_samples: int) -> list[int]:
     return out
 
 
-class BaseHMM:
+class BaseHMM(BaseEstimator):
     """What every HMM shares: pi, A, the E-step, Viterbi, Baum-Welch, sampling.
 
     Subclasses define the emissions: ``_check_X``, ``_log_frame`` (log b_j(x_n), (N, K)),

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import backend
 from ..backend import to_numpy
-from ._validation import check_array, check_positive
+from ..validation import check_array, check_positive
 from .hmm_base import BaseHMM
 
 __all__ = ["GaussianHMM"]

@@ -48,7 +48,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from .. import backend
-from ._validation import (
+from ..validation import (
     backend_of,
     check_array,
     check_is_fitted,
@@ -56,6 +56,7 @@ from ._validation import (
     check_positive,
     seed_of,
 )
+from ._base import BaseEstimator
 
 __all__ = ["KMeans", "kmeans_plusplus", "squared_distances"]
 
@@ -104,7 +105,7 @@ def kmeans_plusplus(X: Any, n_clusters: int, random_state: Any = None):
     return xp.take(X, indices, axis=0), indices
 
 
-class KMeans:
+class KMeans(BaseEstimator):
     """k-means clustering (Lloyd's algorithm).
 
     Parameters

@@ -42,13 +42,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ._validation import (
+from ..validation import (
     check_array,
     check_is_fitted,
     check_labels,
     check_n_features,
     check_positive,
 )
+from ._base import BaseEstimator
 from .pca import flip_signs
 
 __all__ = ["LinearDiscriminantAnalysis", "fisher_criterion", "scatter_matrices"]
@@ -114,7 +115,7 @@ def fisher_criterion(w: Any, X: Any, y: Any):
     return J[0] if w.ndim == 1 else J
 
 
-class LinearDiscriminantAnalysis:
+class LinearDiscriminantAnalysis(BaseEstimator):
     """Fisher's linear discriminant: supervised projection and Gaussian classifier.
 
     Parameters

@@ -31,7 +31,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from .. import backend
-from ._validation import check_array, check_is_fitted, check_n_features
+from ..validation import check_array, check_is_fitted, check_n_features
+from ._base import BaseEstimator
 
 __all__ = ["PCA", "flip_signs"]
 
@@ -44,7 +45,7 @@ def flip_signs(V: Any):
     return V * (1.0 - 2.0 * xp.astype(pivot < 0, V.dtype))  # -1 where the pivot is negative
 
 
-class PCA:
+class PCA(BaseEstimator):
     """Principal component analysis by the covariance eigendecomposition or the SVD.
 
     Parameters

@@ -34,20 +34,21 @@ import math
 from typing import Any
 
 from .. import backend
-from ._validation import (
+from ..validation import (
     check_array,
     check_is_fitted,
     check_labels,
     check_n_features,
     check_positive,
 )
+from ._base import BaseEstimator
 from .kernels import KERNELS, KernelRows, gamma_value, kernel_matrix, kernel_rows
 from .smo import ConvergenceWarning, smo
 
 __all__ = ["SVC", "ConvergenceWarning"]
 
 
-class SVC:
+class SVC(BaseEstimator):
     """C-support vector classification by SMO (libsvm's algorithm, written out).
 
     Parameters

@@ -18,14 +18,6 @@ from .. import backend
 from ..backend import Rng
 
 
-def _backend_of(x):
-    bk = backend.get(backend.backend_name(x))
-    bk.device = backend.device_of(x)
-    if bk.name == "strict" and "no_float64" in str(bk.device):
-        bk._float64 = False
-    return bk
-
-
 class BatchIterator:
     """Iterate over (X_batch, y_batch) pairs, one epoch per ``iter()``.
 
@@ -77,7 +69,7 @@ class BatchIterator:
         if isinstance(rng, Rng):
             self.rng = rng
         elif rng is None or (type(rng) is int and rng >= 0):
-            self.rng = _backend_of(X).rng(rng)
+            self.rng = backend.backend_of(X).rng(rng)
         else:
             raise TypeError(f"rng must be None, a non-negative int seed or an Rng, got {rng!r}")
 

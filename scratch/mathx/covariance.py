@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..classic._validation import check_array
+from ..validation import check_array
 
 __all__ = ["covariance", "correlation"]
 

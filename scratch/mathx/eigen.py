@@ -43,7 +43,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .. import backend
-from ..classic._validation import check_array
+from ..validation import check_array
 
 __all__ = ["jacobi_eigh", "JacobiResult", "round_robin_pairs", "jacobi_rotation"]
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .. import backend
-from ..classic._validation import check_array, check_positive
+from ..validation import check_array, check_positive
 
 __all__ = [
     "FourierCoefficients",
@@ -62,9 +62,7 @@ def _backend(like: Any) -> backend.Backend:
         return backend.get(like)
     if isinstance(like, backend.Backend):
         return like
-    from ..classic._validation import backend_of
-
-    return backend_of(like)
+    return backend.backend_of(like)
 
 
 def quadrature_grid(n_points: int, period: float = 2 * math.pi, like: Any = None):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from .. import backend
-from ..classic._validation import check_array
+from ..validation import check_array
 
 __all__ = ["markov_bound", "chebyshev_bound", "empirical_tail", "empirical_check"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..backend import Backend, Rng
+from ..backend import Backend, Rng, backend_of  # noqa: F401 - backend_of re-exported
 
 
 def resolve_backend(bk: str | Backend | None) -> Backend:
@@ -46,12 +46,3 @@ def resolve_rng(bk: Backend, rng: int | Rng | None) -> Rng:
             raise ValueError(f"rng seed must be non-negative, got {rng}")
         return bk.rng(rng)
     raise TypeError(f"rng must be None, an int seed or a scratch.backend.Rng, got {rng!r}")
-
-
-def backend_of(x: Any) -> Backend:
-    """The Backend an array (or Tensor) lives on, with its device."""
-    bk = backend.get(backend.backend_name(x))
-    bk.device = backend.device_of(x)
-    if bk.name == "strict" and "no_float64" in str(bk.device):
-        bk._float64 = False
-    return bk

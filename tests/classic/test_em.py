@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from scratch import backend
 from scratch.backend import to_numpy
-from scratch.classic._validation import NotFittedError
 from scratch.classic.em import ThreeCoinEM
+from scratch.validation import NotFittedError
 
 # Li Hang, Statistical Learning Methods, EM chapter, example 9.1: ten tosses
 TOSSES = np.array([1, 1, 0, 1, 0, 0, 1, 0, 1, 1])

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from scratch import backend
 from scratch.backend import BackendError
 from scratch.classic import KMeans
-from scratch.classic._validation import NotFittedError
 from scratch.classic.kmeans import _nearest, kmeans_plusplus, squared_distances
+from scratch.validation import NotFittedError
 
 
 def _blobs(seed, n, d, k, spread=3.0):

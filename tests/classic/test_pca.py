@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scratch import backend
 from scratch.backend import BackendError
 from scratch.classic import PCA
-from scratch.classic._validation import NotFittedError
+from scratch.validation import NotFittedError
 
 
 def _data(seed, n, d):

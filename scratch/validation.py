@@ -1,4 +1,4 @@
-"""Input validation at the estimator boundary: one helper, used by every estimator.
+"""Input validation at the public boundary: one module, used by the whole package.
 
 Every public ``fit``/``predict`` calls these first, so a wrong input fails with a
 ValueError/TypeError that names the argument, never with a NaN or a deep traceback.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
-from ..backend import Backend, to_numpy
+from . import backend
+from .backend import backend_of, to_numpy  # noqa: F401 - backend_of re-exported
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -154,14 +154,6 @@ def check_n_features(estimator: Any, X: Any, name: str = "X") -> None:
         raise ValueError(
             f"{name} has {X.shape[1]} features, but {type(estimator).__name__} was fitted with {n}"
         )
-
-
-def backend_of(X: Any) -> Backend:
-    """The scratch Backend an (already validated) array lives on."""
-    name = backend.backend_name(X)
-    bk = backend.get(name)
-    bk.device = backend.device_of(X)
-    return bk
 
 
 def seed_of(random_state: Any) -> int | None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scratch import backend
-from scratch.classic._validation import (
+from scratch.validation import (
     NotFittedError,
     check_array,
     check_is_fitted,
