@@ -1,8 +1,9 @@
 """Reverse-mode automatic differentiation (the chain rule, run backwards)."""
 
+# tensor first: it completes the tensor <-> ops cycle (see the end of tensor.py)
+from .tensor import Tensor, as_tensor  # noqa: I001
 from .engine import backward, grad
 from .function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import Tensor, as_tensor
 
 __all__ = [
     "Tensor",

@@ -10,6 +10,11 @@ chain of 100,000 operations backpropagates without touching Python's recursion l
 A node reused many times (a diamond) receives the sum of its consumers' contributions.
 With ``create_graph=True`` the backward functions run with recording on, so the
 returned gradients are themselves differentiable (higher-order derivatives).
+
+The graph is freed as backward walks it, as in PyTorch: each Function drops its inputs
+and saved values once its chain rule has run, unless ``retain_graph=True`` (default:
+``create_graph``). A second backward through a freed graph raises a RuntimeError that
+says to pass ``retain_graph=True`` the first time.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from collections.abc import Sequence
 
 from ..backend import device_of, namespace
 from .function import set_grad_enabled
+from .tensor import Tensor, as_tensor
+
+_FREED = (
+    "Trying to backward through the graph a second time (or to read a freed graph): its "
+    "intermediate values were freed by the first backward. Pass retain_graph=True to the "
+    "first backward() or grad() call to keep them."
+)
 
 
 def _topological_functions(roots):
@@ -31,6 +43,8 @@ def _topological_functions(roots):
             continue
         if id(f) in seen:
             continue
+        if f.inputs is None:
+            raise RuntimeError(_FREED)
         seen.add(id(f))
         stack.append((f, True))
         for x in f.inputs:
@@ -40,20 +54,17 @@ def _topological_functions(roots):
     return order
 
 
-def _zeros_like_output(f, i):
-    from .tensor import Tensor
-
+def _zeros_like_output(f, i, ref):
     shape, dtype = f._output_meta[i]
-    ref = f.inputs[0].data
+    ref = ref.data
     return Tensor(namespace(ref).zeros(shape, dtype=dtype, device=device_of(ref)))
 
 
-def _backprop(outputs, grad_outputs, create_graph, stop_at=None):
+def _backprop(outputs, grad_outputs, create_graph, retain_graph):
     """Run the chain rule; return {id(tensor): adjoint Tensor} for every reached tensor.
 
-    ``stop_at`` (ids) marks tensors whose creators need not be expanded further
-    (the requested inputs of ``grad`` may still be interior nodes; we keep going
-    through them because other requested inputs may lie deeper).
+    Without ``retain_graph`` each Function is freed (inputs and saved values dropped)
+    right after its backward: nothing later needs them, and memory returns early.
     """
     adj = {}
     keep = {}
@@ -69,7 +80,7 @@ def _backprop(outputs, grad_outputs, create_graph, stop_at=None):
             for i, y in enumerate(ys):
                 g = adj.get(id(y)) if y is not None else None
                 if g is None:
-                    g = _zeros_like_output(f, i)
+                    g = _zeros_like_output(f, i, f.inputs[0])
                 else:
                     any_grad = True
                 gys.append(g)
@@ -84,12 +95,13 @@ def _backprop(outputs, grad_outputs, create_graph, stop_at=None):
                 k = id(x)
                 adj[k] = gx if k not in adj else adj[k] + gx
                 keep[k] = x
+            if not retain_graph:
+                f.inputs = None
+                f.saved = None
     return adj, keep
 
 
 def _default_grad_outputs(outputs, grad_outputs):
-    from .tensor import Tensor, as_tensor
-
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
@@ -122,14 +134,17 @@ def _default_grad_outputs(outputs, grad_outputs):
 def backward(tensor, grad_output=None, retain_graph=None, create_graph: bool = False) -> None:
     """Accumulate dL/dx into ``x.grad`` for every leaf x that requires grad.
 
-    Calling it twice accumulates twice, as in PyTorch. Non-leaf tensors get ``.grad``
-    only after ``retain_grad()``. The graph is kept (``retain_graph`` is accepted for
-    PyTorch compatibility and has no effect).
+    Calling it twice accumulates twice, as in PyTorch (the first call needs
+    ``retain_graph=True``). Non-leaf tensors get ``.grad`` only after ``retain_grad()``.
+    ``retain_graph`` (default ``create_graph``) keeps the graph for another backward;
+    otherwise it is freed as it is walked.
     """
     if not tensor.requires_grad:
         raise RuntimeError("backward(): the tensor does not require grad and has no grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
     gys = _default_grad_outputs([tensor], None if grad_output is None else [grad_output])
-    adj, keep = _backprop([tensor], gys, create_graph)
+    adj, keep = _backprop([tensor], gys, create_graph, retain_graph)
     for k, g in adj.items():
         x = keep[k]
         if x.creator is None or x._retain_grad:
@@ -153,6 +168,9 @@ def grad(
     outputs : Tensor or sequence of Tensors
     inputs : Tensor or sequence of Tensors
     grad_outputs : vector(s) v for the vector-Jacobian product v^T J (default ones for scalars)
+    retain_graph : bool, optional
+        Keep the graph for another backward or grad call (default: ``create_graph``);
+        otherwise it is freed as it is walked.
     create_graph : bool
         Record the graph of the gradient computation, so the result can be
         differentiated again (gradient penalties, Hessian-vector products).
@@ -163,11 +181,8 @@ def grad(
     -------
     tuple of Tensors, one per input
     """
-    from .tensor import Tensor
-
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if isinstance(grad_outputs, Tensor) or (
         grad_outputs is not None and not isinstance(grad_outputs, Sequence)
     ):
@@ -175,8 +190,10 @@ def grad(
     for x in inputs:
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise ValueError("every input of grad() must be a Tensor with requires_grad=True")
+    if retain_graph is None:
+        retain_graph = create_graph
     gys = _default_grad_outputs(outputs, grad_outputs)
-    adj, _ = _backprop(outputs, gys, create_graph)
+    adj, _ = _backprop(outputs, gys, create_graph, retain_graph)
     result = []
     for i, x in enumerate(inputs):
         g = adj.get(id(x))

@@ -19,6 +19,7 @@ import threading
 import weakref
 
 from .. import backend
+from .tensor import Tensor, as_tensor
 
 _state = threading.local()
 
@@ -47,26 +48,12 @@ def enable_grad():
     return set_grad_enabled(True)
 
 
-_TENSOR: tuple = ()
-
-
-def _load_tensor() -> tuple:
-    """(Tensor, as_tensor), imported once on first use (tensor.py imports this module)."""
-    global _TENSOR
-    from .tensor import Tensor, as_tensor
-
-    _TENSOR = (Tensor, as_tensor)
-    return _TENSOR
-
-
 class Function:
     """Base class of differentiable operations. Subclass and define forward/backward."""
 
     inputs: tuple
-    generation: int = 0
 
     def __call__(self, *inputs):
-        Tensor, as_tensor = _TENSOR or _load_tensor()  # no import machinery per operation
         like = None
         for x in inputs:
             if isinstance(x, Tensor):
@@ -81,16 +68,10 @@ class Function:
         outputs = tuple([Tensor(y) for y in ys]) if multi else (Tensor(ys),)
         if not is_grad_enabled():
             return outputs if multi else outputs[0]
-        record, generation = False, 0
-        for x in inputs:  # one pass: does any input need a gradient, and the deepest input
-            record = record or x.requires_grad
-            generation = x.generation if x.generation > generation else generation
-        if record:
-            self.generation = generation
+        if any(x.requires_grad for x in inputs):
             for y in outputs:
                 y.creator = self
                 y.requires_grad = True
-                y.generation = generation + 1
             self.inputs = inputs
             self._outputs = tuple([weakref.ref(y) for y in outputs])
             self._output_meta = tuple([(tuple(y.data.shape), y.data.dtype) for y in outputs])

@@ -2,16 +2,18 @@
 
 A Tensor holds ``data`` (a NumPy, CuPy, torch or array-api-strict array), ``grad``
 (dL/d self, a Tensor, filled by ``backward`` on leaves), and ``creator``, the Function
-that produced it (None for leaves). Operators build the graph through the Functions
-of ``scratch.functional.math``; with ``no_grad()`` they compute without recording.
+that produced it (None for leaves). Operators build the graph through the primitive
+Functions of ``scratch.autograd.ops``; with ``no_grad()`` they compute without recording.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import backend
-from .function import Function
+
+if TYPE_CHECKING:
+    from .function import Function
 
 
 class Tensor:
@@ -37,7 +39,6 @@ class Tensor:
         self.data = data
         self.grad: Tensor | None = None
         self.creator: Function | None = None
-        self.generation = 0
         self._retain_grad = False
         self.requires_grad = False
         if requires_grad:
@@ -102,9 +103,8 @@ class Tensor:
         return Tensor(self.data)
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
-        from .engine import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        """dL/dx into ``x.grad`` for every leaf x (see ``scratch.autograd.backward``)."""
+        engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -121,58 +121,56 @@ class Tensor:
         return self.numpy().reshape(()).item()
 
     def astype(self, dtype) -> Tensor:
-        from ..functional.math import astype
+        return ops.astype(self, dtype)
 
-        return astype(self, dtype)
-
-    # ---- operators (graph-building, see functional.math) --------------------------------
+    # ---- operators (graph-building, see autograd.ops) -----------------------------------
     def __add__(self, o):
-        return _m().add(self, o)
+        return ops.add(self, o)
 
     def __radd__(self, o):
-        return _m().add(o, self)
+        return ops.add(o, self)
 
     def __sub__(self, o):
-        return _m().sub(self, o)
+        return ops.sub(self, o)
 
     def __rsub__(self, o):
-        return _m().sub(o, self)
+        return ops.sub(o, self)
 
     def __mul__(self, o):
-        return _m().mul(self, o)
+        return ops.mul(self, o)
 
     def __rmul__(self, o):
-        return _m().mul(o, self)
+        return ops.mul(o, self)
 
     def __truediv__(self, o):
-        return _m().div(self, o)
+        return ops.div(self, o)
 
     def __rtruediv__(self, o):
-        return _m().div(o, self)
+        return ops.div(o, self)
 
     def __pow__(self, o):
-        return _m().pow(self, o)
+        return ops.pow(self, o)
 
     def __rpow__(self, o):
-        return _m().pow(o, self)
+        return ops.pow(o, self)
 
     def __neg__(self):
-        return _m().neg(self)
+        return ops.neg(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _m().abs(self)
+        return ops.abs(self)
 
     def __matmul__(self, o):
-        return _m().matmul(self, o)
+        return ops.matmul(self, o)
 
     def __rmatmul__(self, o):
-        return _m().matmul(o, self)
+        return ops.matmul(o, self)
 
     def __getitem__(self, key):
-        return _m().getitem(self, key)
+        return ops.getitem(self, key)
 
     # comparisons: no gradient, boolean Tensors
     def _cmp(self, o, op):
@@ -201,60 +199,51 @@ class Tensor:
 
     # ---- methods ------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
-        return _m().sum(self, axis, keepdims)
+        return ops.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _m().mean(self, axis, keepdims)
+        return ops.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
-        return _m().max(self, axis, keepdims)
+        return ops.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _m().min(self, axis, keepdims)
+        return ops.min(self, axis, keepdims)
 
     def exp(self):
-        return _m().exp(self)
+        return ops.exp(self)
 
     def log(self):
-        return _m().log(self)
+        return ops.log(self)
 
     def sqrt(self):
-        return _m().sqrt(self)
+        return ops.sqrt(self)
 
     def abs(self):
-        return _m().abs(self)
+        return ops.abs(self)
 
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return _m().reshape(self, shape)
+        return ops.reshape(self, shape)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _m().transpose(self, axes or None)
+        return ops.transpose(self, axes or None)
 
     def permute(self, *axes):
         return self.transpose(*axes)
 
     @property
     def T(self):
-        return _m().transpose(self, None)
+        return ops.transpose(self, None)
 
     def clip(self, min=None, max=None):  # noqa: A002 - torch's names
-        return _m().clip(self, min, max)
+        return ops.clip(self, min, max)
 
 
-_MATH = []
-
-
-def _m():
-    """scratch.functional.math, imported once on first use (it imports this module)."""
-    if not _MATH:
-        from ..functional import math
-
-        _MATH.append(math)
-    return _MATH[0]
+backend.register_tensor_type(Tensor)  # backend sees .data of Tensors (and Parameters)
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
@@ -265,3 +254,10 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
         xp = like.xp
         return Tensor(xp.asarray(x, dtype=like.dtype, device=like.device))
     return Tensor(x)
+
+
+# The operators above call the primitives of ops.py, which in turn build Tensors: the
+# two modules need each other. ops is imported last, once Tensor and as_tensor exist, so
+# the cycle resolves at import time (scratch/autograd/__init__.py imports this module
+# first) and no operator pays for an import or a cache lookup.
+from . import engine, ops  # noqa: E402

@@ -15,7 +15,7 @@ from typing import Any
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import Backend, Rng
-from ..functional.math import affine
+from ..functional.linear import affine
 from . import init
 from ._factory import resolve_backend, resolve_dtype, resolve_rng
 from .module import Module, Parameter

@@ -32,8 +32,10 @@ def evaluate(model, X: Any, y: Any, batch_size: int = 256) -> float:
 
     Runs under ``no_grad`` in eval mode (the previous mode is restored), in batches.
     """
-    if X.shape[0] != y.shape[0] or X.shape[0] == 0:
-        raise ValueError(f"X ({X.shape[0]} rows) and y ({y.shape[0]} labels) must match and be >0")
+    if X.shape[0] == 0:
+        raise ValueError(f"X must have at least one row, got shape {tuple(X.shape)}")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; they must match")
     xp = backend.namespace(X, y)
     was_training = model.training
     model.eval()
@@ -179,8 +181,12 @@ def add_training_arguments(
 
 def check_training_arguments(args) -> None:
     """Clear errors for the shared options before any work starts."""
-    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
-        raise ValueError("--epochs and --batch-size must be >= 1 and --lr > 0")
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if not args.lr > 0:
+        raise ValueError(f"--lr must be > 0, got {args.lr}")
 
 
 def summary(label: str, history: dict) -> str:

@@ -49,10 +49,23 @@ def test_a_node_consumed_by_ten_branches_sums_all_ten(xp):
 def test_calling_backward_twice_accumulates_exactly_twice(xp):
     x = _t(xp, [0.3, 0.7])
     loss = (F.sigmoid(x) * x).sum()
-    loss.backward()
+    loss.backward(retain_graph=True)  # PyTorch's rule: keep the graph for a second pass
     once = x.grad.numpy().copy()
     loss.backward()
     np.testing.assert_array_equal(x.grad.numpy(), 2 * once)
+
+
+def test_a_second_backward_through_a_freed_graph_is_a_clear_error(xp):
+    """As in PyTorch: without retain_graph the first backward frees the graph."""
+    x = _t(xp, [0.3, 0.7])
+    loss = (F.sigmoid(x) * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+    y = (x * x).sum()
+    (g,) = grad(y, x, create_graph=True)  # create_graph keeps the graph by default
+    (g2,) = grad(y, x)
+    np.testing.assert_allclose(g2.numpy(), g.numpy())
 
 
 def test_a_chain_of_100000_ops_backprops_without_recursion():
