@@ -27,6 +27,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Tensor
 from ..autograd.function import no_grad
+from ..io import load_npz, save_npz
 
 
 class Parameter(Tensor):
@@ -173,9 +174,48 @@ class Module:
                 p.grad = Tensor(p.xp.zeros_like(p.grad.data))
 
     def requires_grad_(self, mode: bool = True) -> Module:
+        """Switch gradient tracking of every parameter on or off; returns self."""
         for p in self.parameters():
             p.requires_grad_(mode)
         return self
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(m)`` on every submodule and then on this one (torch's order); returns self."""
+        for m in list(self.children()):
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---- dtype and backend ------------------------------------------------------------------
+    def to(self, dtype_or_backend: Any = None, *, dtype: Any = None) -> Module:
+        """Move floating parameters and buffers to a dtype and/or a backend; returns self.
+
+        ``to(xp.float64)``, ``to("float64")``, ``to("strict")``, ``to(backend.get("numpy"))``
+        or ``to("numpy", dtype="float64")``. Parameters keep their identity (their
+        ``.data`` is replaced), so an optimizer built on ``parameters()`` still holds
+        them; gradients are cleared, as their dtype no longer matches. Integer buffers
+        (``num_batches_tracked``) keep their dtype. Moving between backends goes through
+        the host, explicitly.
+        """
+        target, dtype = _target(dtype_or_backend, dtype)
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None:
+                    p.data = _moved(p.data, target, dtype)
+                    p.grad = None
+            for name, b in m._buffers.items():
+                if b is not None:
+                    m._buffers[name] = _moved(b, target, dtype)
+                    object.__setattr__(m, name, m._buffers[name])
+        return self
+
+    def double(self) -> Module:
+        """Floating parameters and buffers to float64 (the dtype for gradient checks)."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Floating parameters and buffers to float32."""
+        return self.to(dtype="float32")
 
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -264,7 +304,7 @@ class Module:
 
     def save(self, path: str | Path) -> None:
         """Write ``state_dict()`` to ``path`` as .npz (host copies, written atomically)."""
-        backend.save_npz(path, self.state_dict())
+        save_npz(path, self.state_dict())
 
     def load(self, path: str | Path, strict: bool = True) -> Module:
         """Read an .npz written by ``save`` into this module; returns self.
@@ -274,7 +314,7 @@ class Module:
         ValueError
             For a truncated or corrupt file, or names/shapes that do not match.
         """
-        self.load_state_dict(backend.load_npz(path), strict=strict)
+        self.load_state_dict(load_npz(path), strict=strict)
         return self
 
     # ---- printing --------------------------------------------------------------------------
@@ -289,3 +329,32 @@ class Module:
         if len(lines) == 1:
             return lines[0] + ")"
         return "\n".join(lines) + "\n)"
+
+
+def _target(dtype_or_backend: Any, dtype: Any):
+    """(Backend or None, dtype name or object or None) from ``Module.to``'s arguments."""
+    target = None
+    if isinstance(dtype_or_backend, backend.Backend):
+        target = dtype_or_backend
+    elif isinstance(dtype_or_backend, str) and dtype_or_backend.split(":")[0] in backend.NAMES:
+        target = backend.get(dtype_or_backend)
+    elif dtype_or_backend is not None:
+        if dtype is not None:
+            raise TypeError("to() got a dtype twice: positionally and as dtype=")
+        dtype = dtype_or_backend
+    if isinstance(dtype, str) and dtype not in ("float16", "float32", "float64"):
+        raise ValueError(f"dtype must be float16, float32 or float64, got {dtype!r}")
+    if target is None and dtype is None:
+        raise TypeError("to() needs a dtype or a backend, e.g. to('float64') or to('strict')")
+    return target, dtype
+
+
+def _moved(a: Any, target: Any, dtype: Any):
+    """Array ``a`` on ``target`` (None: where it is) in ``dtype`` when ``a`` is floating."""
+    if target is not None and backend.backend_name(a) != target.name:
+        a = target.asarray(backend.to_numpy(a))
+    xp = backend.namespace(a)
+    if dtype is None or not xp.isdtype(a.dtype, "real floating"):
+        return a
+    want = getattr(xp, dtype) if isinstance(dtype, str) else dtype
+    return a if a.dtype == want else xp.astype(a, want)
