@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from ..autograd.function import is_grad_enabled
 from ..autograd.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -46,3 +47,24 @@ def dim_ok(dim: int, ndim: int, name: str = "dim") -> int:
     if not -n <= dim < n:
         raise ValueError(f"{name}={dim} is out of range for a tensor with {ndim} dimensions")
     return dim % n
+
+
+def inplace_result(name: str, x: Tensor, y: Tensor, inplace: bool) -> Tensor:
+    """``y``, or with ``inplace=True`` ``y`` written into ``x``'s array and ``x`` returned.
+
+    In place is torch's meaning: the input's memory holds the result. scratch records
+    no in-place operations in a graph, so a tensor that requires grad (while the graph
+    records) is refused with that reason, where torch would accept a non-leaf one.
+    """
+    if not isinstance(inplace, bool):
+        raise TypeError(f"{name}: inplace must be a bool, got {inplace!r}")
+    if not inplace:
+        return y
+    if x.requires_grad and is_grad_enabled():
+        raise ValueError(
+            f"{name}(inplace=True) on a tensor that requires grad: scratch does not record "
+            "in-place operations in the graph (a deliberate difference from torch, which "
+            "accepts non-leaf tensors); use inplace=False"
+        )
+    x.data[...] = y.data
+    return x

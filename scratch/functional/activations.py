@@ -13,11 +13,12 @@ hardtanh' = 0 at the clip points, elu'(0) = alpha.
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
-from ._checks import dim_ok, float_tensor
+from ._checks import dim_ok, float_tensor, inplace_result
 from .math import abs as _abs
 from .math import exp, where
 from .math import sum as _sum
@@ -356,85 +357,113 @@ def _number(value, name: str) -> float:
     return float(value)
 
 
-def relu(x) -> Tensor:
+def relu(input, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise. See :class:`ReLU`."""
-    return ReLU()(float_tensor(x))
+    x = float_tensor(input)
+    return inplace_result("relu", x, ReLU()(x), inplace)
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise. See :class:`LeakyReLU`."""
-    return LeakyReLU(_number(negative_slope, "negative_slope"))(float_tensor(x))
+    x = float_tensor(input)
+    return inplace_result(
+        "leaky_relu", x, LeakyReLU(_number(negative_slope, "negative_slope"))(x), inplace
+    )
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
+def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (exp(x) - 1) otherwise. See :class:`ELU`."""
-    return ELU(_number(alpha, "alpha"))(float_tensor(x))
+    x = float_tensor(input)
+    return inplace_result("elu", x, ELU(_number(alpha, "alpha"))(x), inplace)
 
 
-def selu(x) -> Tensor:
+def selu(input, inplace: bool = False) -> Tensor:
     r"""scale * elu(x, alpha) with Klambauer et al.'s self-normalizing constants.
 
     alpha = 1.6732632423543772..., scale = 1.0507009873554804...; the derivative is
     scale * elu'(x, alpha) by the chain rule through the product with a constant.
     """
-    return ELU(SELU_ALPHA)(float_tensor(x)) * SELU_SCALE
+    x = float_tensor(input)
+    return inplace_result("selu", x, ELU(SELU_ALPHA)(x) * SELU_SCALE, inplace)
 
 
-def gelu(x, approximate: str = "none") -> Tensor:
+def gelu(input, approximate: str = "none") -> Tensor:
     """x Phi(x), or its tanh approximation with ``approximate='tanh'``. See :class:`GELU`."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU(approximate)(float_tensor(x))
+    return GELU(approximate)(float_tensor(input))
 
 
-def sigmoid(x) -> Tensor:
+def sigmoid(input) -> Tensor:
     """1 / (1 + exp(-x)), stable for any x. See :class:`Sigmoid`."""
-    return Sigmoid()(float_tensor(x))
+    return Sigmoid()(float_tensor(input))
 
 
-def tanh(x) -> Tensor:
+def tanh(input) -> Tensor:
     """The hyperbolic tangent. See :class:`Tanh`."""
-    return Tanh()(float_tensor(x))
+    return Tanh()(float_tensor(input))
 
 
-def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/beta) log(1 + exp(beta x)); x itself where beta x > threshold. See :class:`Softplus`."""
     beta = _number(beta, "beta")
     if beta == 0:
         raise ValueError("beta must be nonzero, got 0")
-    return Softplus(beta, _number(threshold, "threshold"))(float_tensor(x))
+    return Softplus(beta, _number(threshold, "threshold"))(float_tensor(input))
 
 
-def softsign(x) -> Tensor:
+def softsign(input) -> Tensor:
     """x / (1 + |x|). See :class:`Softsign`."""
-    return Softsign()(float_tensor(x))
+    return Softsign()(float_tensor(input))
 
 
-def silu(x) -> Tensor:
+def silu(input, inplace: bool = False) -> Tensor:
     """x sigma(x). See :class:`SiLU`."""
-    return SiLU()(float_tensor(x))
+    x = float_tensor(input)
+    return inplace_result("silu", x, SiLU()(x), inplace)
 
 
-def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val]. See :class:`Hardtanh`."""
     lo, hi = _number(min_val, "min_val"), _number(max_val, "max_val")
     if lo > hi:
         raise ValueError(f"min_val must not exceed max_val, got {min_val} > {max_val}")
-    return Hardtanh(lo, hi)(float_tensor(x))
+    x = float_tensor(input)
+    return inplace_result("hardtanh", x, Hardtanh(lo, hi)(x), inplace)
 
 
-def normal_cdf(x) -> Tensor:
+def normal_cdf(input) -> Tensor:
     """Phi(x), the standard normal CDF (differentiable; used by GELU). See :class:`NormalCDF`."""
-    return NormalCDF()(float_tensor(x))
+    return NormalCDF()(float_tensor(input))
 
 
-def softmax(x, dim: int = -1) -> Tensor:
-    """exp(x) / sum exp(x) along ``dim``. See :class:`Softmax`."""
-    x = float_tensor(x)
-    return Softmax(dim_ok(dim, x.ndim))(x)
+def _softmax_input(name: str, input, dim, dtype):
+    """(x cast to ``dtype`` if given, the normalized dim): torch's softmax argument rules.
+
+    ``dim=None`` is torch's legacy implicit choice (0 for 0-, 1- and 3-D input, else 1),
+    with torch's warning, since the result depends on the input's rank.
+    """
+    x = float_tensor(input)
+    if dtype is not None:
+        x = x.astype(dtype)  # torch: "the input is cast to dtype before the operation"
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated (as in torch); "
+            "pass dim explicitly",
+            UserWarning,
+            stacklevel=3,
+        )
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return x, dim_ok(dim, x.ndim)
 
 
-def log_softmax(x, dim: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``dim``. See :class:`LogSoftmax`."""
-    x = float_tensor(x)
-    return LogSoftmax(dim_ok(dim, x.ndim))(x)
+def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum exp(x) along ``dim`` (``dtype``: cast first). See :class:`Softmax`."""
+    x, dim = _softmax_input("softmax", input, dim, dtype)
+    return Softmax(dim)(x)
+
+
+def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along ``dim`` (``dtype``: cast first). See :class:`LogSoftmax`."""
+    x, dim = _softmax_input("log_softmax", input, dim, dtype)
+    return LogSoftmax(dim)(x)

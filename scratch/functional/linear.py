@@ -10,7 +10,7 @@ from .. import backend
 from ..autograd import Function, Tensor
 from ..autograd.ops import matmul, matrix_transpose, reshape
 from ..autograd.ops import sum as _sum
-from ._checks import float_tensor, same_backend
+from ._checks import float_tensor, inplace_result, same_backend
 
 __all__ = ["linear", "dropout", "affine"]
 
@@ -48,7 +48,7 @@ def affine(x, weight, bias=None) -> Tensor:
     return Affine()(x, weight) if bias is None else Affine()(x, weight, bias)
 
 
-def linear(x, weight, bias=None) -> Tensor:
+def linear(input, weight, bias=None) -> Tensor:
     r"""y = x W^T + b, PyTorch's weight layout W (out_features, in_features).
 
     Derivation: y_{..j} = sum_i x_{..i} W_{ji} + b_j, so
@@ -58,7 +58,7 @@ def linear(x, weight, bias=None) -> Tensor:
 
     Parameters
     ----------
-    x : Tensor (..., in_features)
+    input : Tensor (..., in_features)
     weight : Tensor (out_features, in_features)
     bias : Tensor (out_features,), optional
 
@@ -66,7 +66,7 @@ def linear(x, weight, bias=None) -> Tensor:
     -------
     Tensor (..., out_features)
     """
-    x = float_tensor(x, "input")
+    x = float_tensor(input, "input")
     weight = float_tensor(weight, "weight")
     if bias is not None:
         bias = float_tensor(bias, "bias")
@@ -83,7 +83,9 @@ def linear(x, weight, bias=None) -> Tensor:
     return affine(x, weight, bias)  # the same chain rule, fused into one graph node
 
 
-def dropout(x, p: float = 0.5, training: bool = True, rng: backend.Rng | None = None) -> Tensor:
+def dropout(
+    input, p: float = 0.5, training: bool = True, inplace: bool = False, *, rng=None
+) -> Tensor:
     r"""Inverted dropout: y = x * m / (1 - p) with m_i ~ Bernoulli(1 - p), while training.
 
     Dividing by the keep probability 1 - p keeps E[y] = x, so evaluation (``training=False``
@@ -92,9 +94,12 @@ def dropout(x, p: float = 0.5, training: bool = True, rng: backend.Rng | None = 
 
     Parameters
     ----------
-    x : Tensor (...)
+    input : Tensor (...)
     p : float in [0, 1], the probability of dropping an element
     training : bool
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
     rng : scratch.backend.Rng on x's backend; required when training with p > 0 (the mask
         is random, and scratch has no global generator)
 
@@ -102,11 +107,11 @@ def dropout(x, p: float = 0.5, training: bool = True, rng: backend.Rng | None = 
     -------
     Tensor (...), same shape, dtype and device as x
     """
-    x = float_tensor(x, "input")
+    x = float_tensor(input, "input")
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability p must be a number in [0, 1], got {p!r}")
     if not training or p == 0:
-        return x
+        return inplace_result("dropout", x, x, inplace)
     if not isinstance(rng, backend.Rng):
         raise TypeError(
             "dropout(training=True, p > 0) needs rng=scratch.backend.get(name).rng(seed) "
@@ -119,9 +124,9 @@ def dropout(x, p: float = 0.5, training: bool = True, rng: backend.Rng | None = 
         )
     xp = x.xp
     if p == 1:
-        return x * 0.0
+        return inplace_result("dropout", x, x * 0.0, inplace)
     u = rng.uniform(0.0, 1.0, size=x.shape, dtype=x.dtype)
     same_backend(("input", x), ("rng", u))
     keep = u >= p  # P(u >= p) = 1 - p
     scale = xp.where(keep, xp.full_like(u, 1.0 / (1.0 - p)), xp.zeros_like(u))
-    return x * Tensor(scale)
+    return inplace_result("dropout", x, x * Tensor(scale), inplace)

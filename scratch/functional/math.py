@@ -7,6 +7,7 @@ their functional face, as ``torch.nn.functional`` sits beside torch's tensor ops
 
 from ..autograd.ops import (  # noqa: F401 - the functional face of the primitives
     abs,
+    add,  # noqa: F401
     astype,
     broadcast_to,
     clip,
@@ -34,4 +35,3 @@ from ..autograd.ops import (  # noqa: F401 - the functional face of the primitiv
     transpose,
     where,
 )
-from ..autograd.ops import add  # noqa: F401

@@ -40,6 +40,7 @@ class Dropout(Module):
         if not (rng is None or isinstance(rng, Rng) or type(rng) is int):
             raise TypeError(f"rng must be None, an int seed or a scratch.backend.Rng, got {rng!r}")
         self.p = float(p)
+        self.inplace = inplace
         self._seed = rng
         self._rng: Rng | None = rng if isinstance(rng, Rng) else None
         if self._rng is None and backend is not None:  # else made on the input's device
@@ -48,7 +49,7 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.training and self.p > 0 and self._rng is None:
             self._rng = resolve_rng(backend_of(x), self._seed)
-        return F.dropout(x, self.p, training=self.training, rng=self._rng)
+        return F.dropout(x, self.p, self.training, self.inplace, rng=self._rng)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
