@@ -4,7 +4,7 @@ scratch info                         versions, backends, devices, BLAS, GPU
 scratch tour [--backend B] [--out D] every algorithm, its check, its figures
 scratch train mlp|cnn|... [--backend B]
 scratch bench [--quick]              benchmarks against the peers
-scratch gradcheck NAME [--shape S]   check a functional op's gradients
+scratch gradcheck NAME|FILE.py:FUNC  check gradients (built-in op, or your own code)
 """
 
 from __future__ import annotations
@@ -125,11 +125,17 @@ def cmd_tour(args) -> int:
     only = [n for item in (args.only or []) for n in item.split(",") if n]
     rows = run_tour(args.backend, args.out, only=only or None, quiet=args.quiet)
     failed = [r.name for r in rows if not r.passed]
+    index = Path(args.out) / "index.html"
     print(
         f"{len(rows) - len(failed)} passed, {len(failed)} failed"
         + (f": {', '.join(failed)}" if failed else "")
-        + f"; figures in {args.out}/index.html"
+        + f"; pages (derivations, checks, figures, code) in {index}"
     )
+    if args.open:
+        import webbrowser
+
+        if not webbrowser.open(index.resolve().as_uri()):
+            print(f"no web browser found: open {index} yourself")
     return 1 if failed else 0
 
 
@@ -157,30 +163,9 @@ def cmd_bench(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from . import functional
-    from .autograd import Tensor
-    from .testing import GradcheckError, gradcheck, gradgradcheck
+    from .testing.cli_gradcheck import run
 
-    fn = getattr(functional, args.name, None)
-    if fn is None or not callable(fn):
-        names = sorted(
-            n for n in dir(functional) if not n.startswith("_") and callable(getattr(functional, n))
-        )
-        print(f"unknown function {args.name!r}; choose from {', '.join(names)}", file=sys.stderr)
-        return 2
-    shape = tuple(int(s) for s in args.shape.split(",") if s)
-    bk = backend.get(args.backend)
-    rng = np.random.default_rng(args.seed)
-    x = Tensor(bk.asarray(rng.standard_normal(shape), dtype=bk.xp.float64), requires_grad=True)
-    try:
-        gradcheck(fn, [x])
-        print(f"gradcheck {args.name} {shape} on {bk.name}: ok")
-        gradgradcheck(fn, [x])
-        print(f"gradgradcheck {args.name} {shape} on {bk.name}: ok")
-    except GradcheckError as e:
-        print(f"FAILED: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="tour-out", help="folder for figures and index.html")
     s.add_argument("--only", action="append", help="run only these steps (comma-separated)")
     s.add_argument("--quiet", action="store_true", help="print only the summary")
+    s.add_argument("--open", action="store_true", help="open index.html in the web browser")
     s.set_defaults(func=cmd_tour)
 
     s = sub.add_parser("train", help="train a model on the built-in digits")
@@ -219,13 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("bench_args", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_bench)
 
+    from .testing.cli_gradcheck import add_arguments as gradcheck_arguments
+
     s = sub.add_parser(
-        "gradcheck", help="check a scratch.functional op against central differences"
+        "gradcheck",
+        help="check gradients: a built-in op, or FILE.py:FUNC [--vjp FUNC] of your own",
     )
-    s.add_argument("name", help="a scratch.functional function, e.g. sigmoid")
-    s.add_argument("--shape", default="3,4", help="input shape, e.g. 2,3,4")
-    s.add_argument("--backend", default=None, help=backends)
-    s.add_argument("--seed", type=int, default=0)
+    gradcheck_arguments(s)
     s.set_defaults(func=cmd_gradcheck)
     return p
 

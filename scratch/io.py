@@ -1,8 +1,8 @@
-"""Atomic file writes: nothing the user saved is lost to a crash half-way through.
+"""Files on disk: atomic writes, and arrays of any backend to and from .npz.
 
-Write to a temporary file in the same directory, flush and fsync it, then
-``os.replace`` it over the target: readers see the old file or the new one, never a
-torn one.
+Nothing the user saved is lost to a crash half-way through: write to a temporary
+file in the same directory, flush and fsync it, then ``os.replace`` it over the
+target, so readers see the old file or the new one, never a torn one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .backend import to_numpy
 
 
 @contextlib.contextmanager
@@ -48,3 +54,35 @@ def save_figure(fig, path) -> None:
     with atomic_open(path, "wb") as f:
         fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
+
+
+def save_npz(path, arrays: dict[str, Any]) -> None:
+    """Write ``{name: array}`` (any backend) to ``path`` as .npz, atomically.
+
+    Each array is copied to the host with ``backend.to_numpy`` first (the one explicit
+    transfer); ``load_npz`` gives them back as NumPy arrays.
+    """
+    host = {k: to_numpy(v) for k, v in arrays.items()}
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **host)
+
+
+def load_npz(path) -> dict[str, np.ndarray]:
+    """Read a .npz written by ``save_npz`` into host arrays.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValueError
+        When the file is truncated, corrupt or not an .npz archive.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: np.array(z[k]) for k in z.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
+        raise ValueError(
+            f"could not read {path}: truncated or corrupt .npz file ({type(e).__name__}: {e})"
+        ) from e

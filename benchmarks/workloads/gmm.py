@@ -32,7 +32,7 @@ def _data(size):
 
 
 def _ours(bk, size):
-    from scratch.classic.gmm import GaussianMixture
+    from scratch.classic.mixture.gmm import GaussianMixture
 
     X, inits = _data(size)
     Xd = bk.asarray(X, dtype=bk.float)

@@ -1,10 +1,7 @@
 """Classic estimators with scikit-learn's conventions."""
 
-from .em import ThreeCoinEM  # noqa: F401
-from .gmm import GaussianMixture  # noqa: F401
-from .hmm import CategoricalHMM  # noqa: F401
-from .hmm_gaussian import GaussianHMM  # noqa: F401
-from .kmeans import KMeans  # noqa: F401
-from .lda import LinearDiscriminantAnalysis  # noqa: F401
-from .pca import PCA  # noqa: F401
+from .cluster import KMeans  # noqa: F401
+from .decomposition import PCA, LinearDiscriminantAnalysis  # noqa: F401
+from .hmm import CategoricalHMM, GaussianHMM  # noqa: F401
+from .mixture import GaussianMixture, ThreeCoinEM  # noqa: F401
 from .svm import SVC  # noqa: F401

@@ -1,5 +1,13 @@
 r"""Convolution as one matrix product: im2col, col2im, conv2d, conv_transpose2d, conv2d_matrix.
 
+Read ``conv2d_reference`` and ``conv_transpose2d_reference`` first (the first code in
+this file): the textbook version, im2col and ONE matrix product per group, written as a
+composition of autograd operations, so its backward (col2im of dY W_col^T, and
+X_col^T dY) is derived by the engine, not by hand. ``conv2d`` and ``conv_transpose2d``
+are the engine beside it, tested equal to it in values and in first and second
+derivatives (tests/functional/test_conv_reference.py); which engine path runs when is
+at the end of this docstring.
+
 The convolution (PyTorch's cross-correlation) of x (N, C, H, W) with a weight
 w (C_out, C/g, kh, kw) in g groups, stride s, dilation d and zero padding (xpad) is
 
@@ -60,18 +68,29 @@ is what the next convolution reads.
 
 Seen as a linear map of one sample, conv2d is y.ravel() = M x.ravel() with a sparse
 M (C_out Ho Wo, C H W) (``conv2d_matrix``); conv_transpose2d is x -> M^T x.
+
+Which engine path runs when. Forward: the chunked channels-last im2col and one GEMM per
+group (channels-first columns for grouped stride-1 convolutions). First-order backward
+(``backward()``, or ``grad`` without create_graph) with stride 1 and padding at most
+d (k - 1): ONE unfolding of dy, whose product with the flipped kernel is dx and whose
+product with x is dW (shortcut 2, no col2im). Otherwise dx = conv_t(dy, w), the
+flipped-kernel convolution again for stride 1 (shortcut 1) and col2im of dY W_col^T
+for stride > 1, and dW = X_col^T dY. With create_graph=True the three Functions below
+call each other, so second derivatives take the same paths. conv_transpose2d's
+forward is conv_t: the flipped-kernel convolution for stride 1, col2im otherwise.
 """
 
 from __future__ import annotations
 
 from .. import backend
-from ..autograd.function import Function, is_grad_enabled
-from ..autograd.tensor import Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from . import _conv_products as _p
 from . import math as m
 from ._checks import float_tensor, same_backend
 from ._im2col import (
+    Col2Im,
     Geometry,
+    Im2Col,
     as_raw,
     check_fits,
     check_image,
@@ -81,7 +100,88 @@ from ._im2col import (
     pair,
 )
 
-__all__ = ["im2col", "col2im", "conv2d", "conv_transpose2d", "conv2d_matrix"]
+__all__ = [
+    "im2col",
+    "col2im",
+    "conv2d",
+    "conv_transpose2d",
+    "conv2d_matrix",
+    "conv2d_reference",
+    "conv_transpose2d_reference",
+]
+
+# ---------------------------------------------------------------------------------------
+# the textbook version: im2col and one matrix product, differentiated by the engine
+# ---------------------------------------------------------------------------------------
+
+
+def conv2d_reference(
+    input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1
+) -> Tensor:
+    r"""conv2d from the definition: unfold the input (im2col), then ONE matmul per group.
+
+        X_col = im2col(x)         (g, N Ho Wo, K C/g)   rows (n, p, q), columns (i, j, c)
+        W_col = w laid out        (g, K C/g, C_out/g)   rows (i, j, c)
+        Y     = X_col W_col + b   (g, N Ho Wo, C_out/g) -> (N, C_out, Ho, Wo)
+
+    Every step is an autograd operation, so the backward is the engine's chain rule
+    through them: the matmul gives dX_col = dY W_col^T and dW_col = X_col^T dY, and
+    im2col's backward (col2im) adds dX_col back onto the pixels, dx = col2im(dY W_col^T).
+    Same arguments, checks and result as ``conv2d``, which computes it faster.
+    """
+    x, w, b, unbatched, g, (ho, wo) = _conv2d_args(
+        input, weight, bias, stride, padding, dilation, groups
+    )
+    n, (c_out, cg, kh, kw) = x.shape[0], w.shape
+    cols = Im2Col(g, (ho, wo))(x)  # (N, Ho, Wo, g, K, C/g)
+    X_col = m.permute(m.reshape(cols, (n * ho * wo, groups, kh * kw * cg)), (1, 0, 2))
+    Y = m.matmul(X_col, _weight_columns(w, groups))  # (g, N Ho Wo, C_out/g)
+    Y = m.reshape(Y, (groups, n, ho, wo, c_out // groups))
+    y = m.reshape(m.permute(Y, (1, 0, 4, 2, 3)), (n, c_out, ho, wo))
+    if b is not None:
+        y = y + m.reshape(b, (1, c_out, 1, 1))
+    return m.reshape(y, y.shape[1:]) if unbatched else y
+
+
+def conv_transpose2d_reference(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1, dilation=1
+) -> Tensor:
+    r"""conv_transpose2d from the definition: ONE matmul per group, then col2im.
+
+    w (C_in, C_out/g, kh, kw) is the weight of the convolution from C_out to C_in
+    channels that this is the adjoint of (its W_col is (g, K C_out/g, C_in/g)); with
+    the rows X (g, N H W, C_in/g) of the input,
+
+        y = col2im(X W_col^T) + b     (N, C_out, Ho, Wo),
+
+    that convolution's input gradient. The engine differentiates the composition:
+    dX = dY_col W_col with dY_col = im2col(dy) (col2im's backward), and so on.
+    Same arguments, checks and result as ``conv_transpose2d``.
+    """
+    x, w, b, unbatched, g, (ho, wo) = _conv_transpose2d_args(
+        input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+    (n, c_in, h, wd), (_, og, kh, kw) = x.shape, w.shape
+    rows = m.reshape(m.permute(x, (0, 2, 3, 1)), (n * h * wd, groups, c_in // groups))
+    X = m.permute(rows, (1, 0, 2))  # (g, N H W, C_in/g)
+    d_cols = m.matmul(X, m.matrix_transpose(_weight_columns(w, groups)))  # (g, N H W, K og)
+    windows = m.reshape(d_cols, (groups, n, h, wd, kh * kw, og))
+    y = Col2Im(g, (ho, wo))(m.permute(windows, (1, 2, 3, 0, 4, 5)))  # (N, C_out, Ho, Wo)
+    if b is not None:
+        y = y + m.reshape(b, (1, og * groups, 1, 1))
+    return m.reshape(y, y.shape[1:]) if unbatched else y
+
+
+def _weight_columns(w: Tensor, groups: int) -> Tensor:
+    """w (O, C/g, kh, kw) -> W_col (g, kh kw C/g, O/g), rows (i, j, c): a differentiable view."""
+    o, cg, kh, kw = w.shape
+    w5 = m.permute(m.reshape(w, (groups, o // groups, cg, kh, kw)), (0, 3, 4, 2, 1))
+    return m.reshape(w5, (groups, kh * kw * cg, o // groups))
+
+
+# ---------------------------------------------------------------------------------------
+# argument checks, shared by the reference and the engine
+# ---------------------------------------------------------------------------------------
 
 
 def _prepare(input, weight, bias):
@@ -105,6 +205,60 @@ def _prepare(input, weight, bias):
 def _check_bias(b, c_out):
     if b is not None and b.shape != (c_out,):
         raise ValueError(f"bias must have shape ({c_out},), got {b.shape}")
+
+
+def _conv2d_args(input, weight, bias, stride, padding, dilation, groups):
+    """conv2d's checked arguments: x, w, b, unbatched, the Geometry and (Ho, Wo)."""
+    x, w, b, unbatched = _prepare(input, weight, bias)
+    g = geometry(w.shape[2:], stride, padding, dilation, groups)
+    n, c, h, wd = x.shape
+    c_out, cg = w.shape[0], w.shape[1]
+    if c % groups or c_out % groups:
+        raise ValueError(
+            f"input channels ({c}) and output channels ({c_out}) must be divisible by "
+            f"groups={groups}"
+        )
+    if cg != c // groups:
+        raise ValueError(
+            f"weight must have shape (C_out, C/groups, kh, kw) = ({c_out}, {c // groups}, "
+            f"{g.kh}, {g.kw}) for input channels {c} and groups={groups}, got {w.shape}"
+        )
+    _check_bias(b, c_out)
+    return x, w, b, unbatched, g, check_fits(g, h, wd)
+
+
+def _conv_transpose2d_args(input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """conv_transpose2d's checked arguments: x, w, b, unbatched, the Geometry, (Ho, Wo)."""
+    x, w, b, unbatched = _prepare(input, weight, bias)
+    if isinstance(padding, str):
+        raise ValueError(f"conv_transpose2d takes an int or pair padding, got {padding!r}")
+    g = geometry(w.shape[2:], stride, padding, dilation, groups)
+    oph, opw = pair(output_padding, "output_padding", 0)
+    if not (oph < max(g.sh, g.dh) and opw < max(g.sw, g.dw)):
+        raise ValueError(
+            f"output_padding {output_padding!r} must be smaller than stride or dilation "
+            f"({(g.sh, g.sw)}, {(g.dh, g.dw)})"
+        )
+    n, c_in, h, wd = x.shape
+    if c_in % groups:
+        raise ValueError(f"input channels ({c_in}) must be divisible by groups={groups}")
+    if w.shape[0] != c_in:
+        raise ValueError(
+            f"weight must have shape (C_in, C_out/groups, kh, kw) with C_in = {c_in}, got {w.shape}"
+        )
+    _check_bias(b, w.shape[1] * groups)
+    ho = (h - 1) * g.sh - g.pt - g.pb + g.dh * (g.kh - 1) + oph + 1
+    wo = (wd - 1) * g.sw - g.pl - g.pr + g.dw * (g.kw - 1) + opw + 1
+    if ho < 1 or wo < 1:
+        raise ValueError(
+            f"padding {padding!r} is too large: the output would have size ({ho}, {wo})"
+        )
+    return x, w, b, unbatched, g, (ho, wo)
+
+
+# ---------------------------------------------------------------------------------------
+# the engine: three bilinear products as Functions, each differentiated by the others
+# ---------------------------------------------------------------------------------------
 
 
 def _bias_grad(gy: Tensor, inputs: tuple) -> tuple:
@@ -209,22 +363,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
         Wrong shapes, channels not divisible by groups, negative padding, a kernel larger
         than the padded input.
     """
-    x, w, b, unbatched = _prepare(input, weight, bias)
-    g = geometry(w.shape[2:], stride, padding, dilation, groups)
-    n, c, h, wd = x.shape
-    c_out, cg = w.shape[0], w.shape[1]
-    if c % groups or c_out % groups:
-        raise ValueError(
-            f"input channels ({c}) and output channels ({c_out}) must be divisible by "
-            f"groups={groups}"
-        )
-    if cg != c // groups:
-        raise ValueError(
-            f"weight must have shape (C_out, C/groups, kh, kw) = ({c_out}, {c // groups}, "
-            f"{g.kh}, {g.kw}) for input channels {c} and groups={groups}, got {w.shape}"
-        )
-    _check_bias(b, c_out)
-    out_hw = check_fits(g, h, wd)
+    x, w, b, unbatched, g, out_hw = _conv2d_args(
+        input, weight, bias, stride, padding, dilation, groups
+    )
+    # The engine, not conv2d_reference (the same numbers, tests/functional/
+    # test_conv_reference.py): cache-sized chunks, the flipped-kernel input gradient and
+    # one unfolding for both gradients took the benchmark's conv2d step (N=32, 64->64,
+    # 3x3, 32x32, forward + backward) from 106-120 ms to ~60 ms (benchmarks/README.md).
     y = Convolution(g, out_hw)(*((x, w) if b is None else (x, w, b)))
     return m.reshape(y, y.shape[1:]) if unbatched else y
 
@@ -264,32 +409,12 @@ def conv_transpose2d(
     -------
     Tensor (N, C_out, Ho, Wo)
     """
-    x, w, b, unbatched = _prepare(input, weight, bias)
-    if isinstance(padding, str):
-        raise ValueError(f"conv_transpose2d takes an int or pair padding, got {padding!r}")
-    g = geometry(w.shape[2:], stride, padding, dilation, groups)
-    oph, opw = pair(output_padding, "output_padding", 0)
-    if not (oph < max(g.sh, g.dh) and opw < max(g.sw, g.dw)):
-        raise ValueError(
-            f"output_padding {output_padding!r} must be smaller than stride or dilation "
-            f"({(g.sh, g.sw)}, {(g.dh, g.dw)})"
-        )
-    n, c_in, h, wd = x.shape
-    if c_in % groups:
-        raise ValueError(f"input channels ({c_in}) must be divisible by groups={groups}")
-    if w.shape[0] != c_in:
-        raise ValueError(
-            f"weight must have shape (C_in, C_out/groups, kh, kw) with C_in = {c_in}, got {w.shape}"
-        )
-    c_out = w.shape[1] * groups
-    _check_bias(b, c_out)
-    ho = (h - 1) * g.sh - g.pt - g.pb + g.dh * (g.kh - 1) + oph + 1
-    wo = (wd - 1) * g.sw - g.pl - g.pr + g.dw * (g.kw - 1) + opw + 1
-    if ho < 1 or wo < 1:
-        raise ValueError(
-            f"padding {padding!r} is too large: the output would have size ({ho}, {wo})"
-        )
-    y = ConvolutionInputGrad(g, (ho, wo))(*((x, w) if b is None else (x, w, b)))
+    x, w, b, unbatched, g, out_hw = _conv_transpose2d_args(
+        input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+    # The engine, not conv_transpose2d_reference (the same numbers): chunked, and for
+    # stride 1 a convolution with the flipped kernel instead of col2im (about 1.7x faster).
+    y = ConvolutionInputGrad(g, out_hw)(*((x, w) if b is None else (x, w, b)))
     return m.reshape(y, y.shape[1:]) if unbatched else y
 
 

@@ -52,7 +52,7 @@ def _match(means):
 @step("gmm", order=33)
 def gmm(bk, out):
     """A full-covariance Gaussian mixture fitted by EM, ellipses against the truth."""
-    from ..classic.gmm import COVARIANCE_TYPES, GaussianMixture
+    from ..classic.mixture.gmm import COVARIANCE_TYPES, GaussianMixture
     from ..viz.ellipses import full_covariances, plot_gaussian_ellipses
 
     X_host, _ = _mixture_data()
@@ -162,7 +162,7 @@ TEXTBOOK = {(0.5, 0.5, 0.5): (0.5, 0.6, 0.6), (0.4, 0.6, 0.7): (0.4064, 0.5368, 
 @step("three-coins", order=34)
 def three_coins(bk, out):
     """Li Hang's three-coin example 9.1: the book's numbers from both starting points."""
-    from ..classic.em import ThreeCoinEM
+    from ..classic.mixture.em import ThreeCoinEM
 
     y = bk.asarray(TOSSES, dtype=bk.float)
     fits = {start: ThreeCoinEM(*start).fit(y) for start in TEXTBOOK}

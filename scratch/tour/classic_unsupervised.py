@@ -99,7 +99,7 @@ def pca(bk, out):
 def lda(bk, out):
     """Digits on Fisher's two most discriminant directions."""
     from ..classic import LinearDiscriminantAnalysis
-    from ..classic.lda import fisher_criterion
+    from ..classic.decomposition.lda import fisher_criterion
 
     X, y = _digits(bk)
     # some digit pixels are always 0, so S_w is singular: a small ridge makes it PD

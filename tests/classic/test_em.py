@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from scratch import backend
 from scratch.backend import to_numpy
-from scratch.classic.em import ThreeCoinEM
+from scratch.classic.mixture.em import ThreeCoinEM
 from scratch.validation import NotFittedError
 
 # Li Hang, Statistical Learning Methods, EM chapter, example 9.1: ten tosses

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scratch import backend
 from scratch.backend import BackendError, to_numpy
-from scratch.classic.gmm import COVARIANCE_TYPES, GaussianMixture
+from scratch.classic.mixture.gmm import COVARIANCE_TYPES, GaussianMixture
 from scratch.validation import NotFittedError
 
 ATTRIBUTES = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from scratch import backend
 from scratch.backend import to_numpy
-from scratch.classic.gmm_steps import (
+from scratch.classic.mixture.gaussian import (
     estimate_gaussian_parameters,
     log_gaussian_prob,
     precision_cholesky,

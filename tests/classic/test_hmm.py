@@ -11,9 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
-from scratch.classic import hmm_algorithms as alg
-from scratch.classic.hmm import CategoricalHMM
-from scratch.classic.hmm_gaussian import GaussianHMM
+from scratch.classic.hmm import algorithms as alg
+from scratch.classic.hmm import CategoricalHMM, GaussianHMM
 from scratch.testing.strategies import stochastic_matrices
 
 IMPLEMENTATIONS = ("scaling", "log")

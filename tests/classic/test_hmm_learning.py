@@ -6,8 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
-from scratch.classic.hmm import CategoricalHMM
-from scratch.classic.hmm_gaussian import GaussianHMM
+from scratch.classic.hmm import CategoricalHMM, GaussianHMM
 from scratch.testing.strategies import stochastic_matrices
 
 IMPLEMENTATIONS = ("scaling", "log")

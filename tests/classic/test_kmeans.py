@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scratch import backend
 from scratch.backend import BackendError
 from scratch.classic import KMeans
-from scratch.classic.kmeans import _nearest, kmeans_plusplus, squared_distances
+from scratch.classic.cluster.kmeans import _nearest, kmeans_plusplus, squared_distances
 from scratch.validation import NotFittedError
 
 

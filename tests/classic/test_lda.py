@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scratch import backend
 from scratch.backend import BackendError
 from scratch.classic import LinearDiscriminantAnalysis
-from scratch.classic.lda import fisher_criterion, scatter_matrices
+from scratch.classic.decomposition.lda import fisher_criterion, scatter_matrices
 
 
 def _data(seed, n, d, K):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from scratch import backend
 from scratch.classic import SVC
-from scratch.classic.kernels import kernel_matrix
+from scratch.classic.svm.kernels import kernel_matrix
 
 to_np = backend.to_numpy
 

@@ -206,17 +206,16 @@ def _chunked(mode: str):
     """How the products split the batch: 'whole-batch' (the default working set),
     'per-image' (a 1-byte working set: one image per chunk), or 'pairs' (chunks of two
     images, so a batch of three ends with a smaller chunk)."""
-    old_budget, old_chunks = backend.CPU_WORKING_SET, _conv_products._chunks
-    if mode == "per-image":
-        backend.CPU_WORKING_SET = 1
-    elif mode == "pairs":
+    old_chunks = _conv_products._chunks
+    if mode == "pairs":
         _conv_products._chunks = lambda n, per_image, like: [
             slice(lo, min(lo + 2, n)) for lo in range(0, n, 2)
         ]
     try:
-        yield
+        with backend.working_set(1 if mode == "per-image" else backend.CPU_WORKING_SET):
+            yield
     finally:
-        backend.CPU_WORKING_SET, _conv_products._chunks = old_budget, old_chunks
+        _conv_products._chunks = old_chunks
 
 
 def _torch_compare(xp, ours, theirs, arrays, seed):
