@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,29 @@ import numpy as np
 
 from .backend import to_numpy
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
 
 @contextlib.contextmanager
 def atomic_open(path, mode: str = "wb"):
-    """Open a temporary sibling of ``path`` for writing; it replaces ``path`` on success."""
+    """Open a temporary sibling of ``path`` for writing; it replaces ``path`` on success.
+
+    The file gets the mode an ordinary ``open`` would give it (0666 less the umask),
+    not mkstemp's private 0600: shared figures and results stay readable to others.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()

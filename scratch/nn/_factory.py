@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
-from ..backend import Backend, Rng, backend_of  # noqa: F401 - backend_of re-exported
-
-
-def resolve_backend(bk: str | Backend | None) -> Backend:
-    """A Backend from a name, a Backend, or None (the default backend)."""
-    if bk is None or isinstance(bk, str):
-        return backend.get(bk)
-    if isinstance(bk, Backend):
-        return bk
-    raise TypeError(f"backend must be a backend name or a Backend, got {type(bk).__name__}")
+from ..backend import Backend, backend_of, resolve_rng  # noqa: F401 - re-exported for nn
+from ..backend import resolve as resolve_backend  # noqa: F401
 
 
 def resolve_dtype(bk: Backend, dtype: Any = None):
@@ -35,14 +26,3 @@ def resolve_dtype(bk: Backend, dtype: Any = None):
     if not bk.xp.isdtype(dtype, "real floating"):
         raise TypeError(f"dtype must be a real floating dtype, got {dtype}")
     return dtype
-
-
-def resolve_rng(bk: Backend, rng: int | Rng | None) -> Rng:
-    """An Rng on ``bk``'s device from an int seed, an Rng (returned as is) or None."""
-    if isinstance(rng, Rng):
-        return rng
-    if rng is None or (isinstance(rng, int) and not isinstance(rng, bool)):
-        if rng is not None and rng < 0:
-            raise ValueError(f"rng seed must be non-negative, got {rng}")
-        return bk.rng(rng)
-    raise TypeError(f"rng must be None, an int seed or a scratch.backend.Rng, got {rng!r}")

@@ -33,7 +33,8 @@ def make_cnn(
     dtype: Any = None,
 ) -> nn.Sequential:
     """The conv-BN-ReLU network of the module docstring, for (N, 1, 8, 8) input."""
-    from ..nn._factory import resolve_backend, resolve_rng
+    from ..backend import resolve as resolve_backend
+    from ..backend import resolve_rng
 
     bk = resolve_backend(backend)
     gen = resolve_rng(bk, rng)
@@ -80,7 +81,7 @@ def train(
 
     ``train_limit`` keeps only the first images of the training split (quick runs).
     """
-    from ..nn._factory import resolve_backend
+    from ..backend import resolve as resolve_backend
 
     bk = resolve_backend(backend)
     X_train, y_train = digit_images(bk, "train", train_limit)

@@ -29,7 +29,8 @@ def make_mlp(
     dtype: Any = None,
 ) -> nn.Sequential:
     """Linear(n_in, h_1) - ReLU - ... - Linear(h_k, n_out), PyTorch's default initialisation."""
-    from ..nn._factory import resolve_backend, resolve_rng
+    from ..backend import resolve as resolve_backend
+    from ..backend import resolve_rng
 
     bk = resolve_backend(backend)
     gen = resolve_rng(bk, rng)
@@ -58,7 +59,7 @@ def train(
     quiet: bool = True,
 ) -> tuple[nn.Module, dict]:
     """Train the MLP on the digits; returns (model, history) (see ``_common.fit``)."""
-    from ..nn._factory import resolve_backend
+    from ..backend import resolve as resolve_backend
 
     bk = resolve_backend(backend)
     X_train, y_train = digits_float32(bk, "train")
