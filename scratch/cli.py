@@ -189,10 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open index.html in the web browser")
     s.set_defaults(func=cmd_tour)
 
-    s = sub.add_parser("train", help="train a model on the built-in digits")
+    s = sub.add_parser("train", help="train a model on the built-in digits or a 2-D toy")
     tsub = s.add_subparsers(dest="model", required=True)
     for name, modname in sorted(_training_modules().items()):
         mod = importlib.import_module(modname)
+        name = getattr(mod, "NAME", name)  # e.g. wgan-gp: a module name cannot hold a hyphen
         t = tsub.add_parser(name, help=(mod.__doc__ or name).strip().splitlines()[0])
         t.add_argument("--backend", default=None, help=backends)
         t.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -9,8 +9,8 @@ Each algorithm family adds a module to this package (any name not starting with 
         "kmeans",
         order=32,
         derivation=[
-            (r"J = \sum_i \lVert x_i - c_{l(i)} \rVert^2", "the objective: the inertia"),
-            r"l(i) = \operatorname*{argmin}_j \lVert x_i - c_j \rVert^2",
+            (r"J = \sum_i \|x_i - c_{l(i)}\|^2", "the objective: the inertia"),
+            r"l(i) = \operatorname*{argmin}_j \|x_i - c_j\|^2",
             (r"c_j = \frac{1}{|S_j|} \sum_{i \in S_j} x_i", "neither step raises $J$"),
         ],
         criterion=r"$J$ never increases (up to $10^{-12} J_0$ of rounding)",
@@ -28,10 +28,13 @@ gets its page:
 
 ``derivation``
     The few equations the check proves, in LaTeX: a list whose items are an equation
-    (a string) or a pair ``(equation, note)``. One display equation per item, no
-    ``aligned`` environments (latex2mathml turns their ``&`` into broken XML); the note
-    is prose that may hold inline math between ``$...$``. A single string is one item.
-    The page renders them as MathML (no JavaScript, works from ``file://``).
+    (a string) or a pair ``(equation, note)``; a single string is one item. The note is
+    prose that may hold inline math between ``$...$``. The page renders them as MathML
+    (latex2mathml; no JavaScript, works from ``file://``). What latex2mathml gets wrong,
+    and the test catches: write every LaTeX string raw (``r"\theta"``; in a plain string
+    ``\t`` is a TAB), one display equation per item (no ``aligned``: its ``&`` breaks
+    the XML), ``\text{col2im}`` for a name with a digit (``\operatorname`` drops it),
+    balanced braces. ``\|x\|`` draws a norm better than ``\lVert``.
 ``criterion``
     When the check passes, with its tolerances and why they are what they are (prose,
     inline ``$...$`` math allowed). The numbers of one run are in ``Outcome.check``.
@@ -169,7 +172,9 @@ def _refs(value, name: str) -> tuple[Any, ...]:
     if isinstance(value, str) or callable(value):
         value = [value]
     if not isinstance(value, Sequence):
-        raise TypeError(f"{name} must be a callable, a 'module:name' string or a list, got {value!r}")
+        raise TypeError(
+            f"{name} must be a callable, a 'module:name' string or a list, got {value!r}"
+        )
     return tuple(value)
 
 

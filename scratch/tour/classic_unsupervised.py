@@ -60,7 +60,40 @@ def _scatter_by_digit(ax, Z, y, title):
     ax.set_title(title)
 
 
-@step("pca", order=30)
+@step(
+    "pca",
+    order=30,
+    derivation=[
+        (
+            r"X_c = X - \mathbf{1}\bar{x}^\top, \quad S = \frac{1}{n-1} X_c^\top X_c = V \Lambda "
+            r"V^\top",
+            "the eigh solver: eigenvectors of the covariance",
+        ),
+        (
+            r"X_c = U \Sigma V^\top \;\Rightarrow\; S = V\, \frac{\Sigma^2}{n-1}\, V^\top",
+            "the svd solver: the same $V$ (up to signs, fixed by flip_signs), "
+            r"$\Lambda = \Sigma^2/(n-1)$",
+        ),
+        (
+            r"Z = X_c V_k, \quad \hat{X} = Z V_k^\top + \mathbf{1}\bar{x}^\top, \quad \hat{X} = X "
+            r"\text{ for } k = d",
+            "projection and reconstruction; the explained variance ratio of component $j$ is "
+            r"$\lambda_j / \sum_i \lambda_i$",
+        ),
+    ],
+    criterion=r"the eigh and SVD components agree to $10^{-8}$ and the full-rank round trip "
+    r"$X \to Z \to X$ to $10^{-9}$ (float64, the 1797 x 64 digits).",
+    reference=[
+        "scratch.classic.decomposition.pca:PCA.fit",
+        "scratch.classic.decomposition.pca:flip_signs",
+    ],
+    api=["scratch.classic:PCA"],
+    captions={
+        "pca.png": "left: the 1797 digits on the first two principal components, coloured by "
+        "digit (some digits separate, most overlap); right: the cumulative explained variance "
+        "ratio against the number of components k."
+    },
+)
 def pca(bk, out):
     """Digits projected on their first two principal components (eigh and SVD)."""
     from ..classic import PCA
@@ -95,7 +128,36 @@ def pca(bk, out):
     )
 
 
-@step("lda", order=31)
+@step(
+    "lda",
+    order=31,
+    derivation=[
+        (
+            r"S_w = \sum_c \sum_{i \in c} (x_i - \mu_c)(x_i - \mu_c)^\top, \quad S_b = \sum_c "
+            r"n_c\, (\mu_c - \mu)(\mu_c - \mu)^\top",
+            "within- and between-class scatter",
+        ),
+        (r"J(w) = \frac{w^\top S_b\, w}{w^\top S_w\, w}", "Fisher's criterion"),
+        (
+            r"\nabla J(w) = 0 \iff S_b\, w = J(w)\, S_w\, w",
+            "a generalized eigenproblem: the top eigenvector maximizes $J$, and its eigenvalue "
+            "is $J(w^*)$",
+        ),
+    ],
+    criterion=r"$J(w^*) \ge J(r)$ for 100 random directions $r$ (an exact inequality, no "
+    r"tolerance); $S_w$ gets a ridge of $10^{-2}$ since some pixels are always 0.",
+    reference=[
+        "scratch.classic.decomposition.lda:scatter_matrices",
+        "scratch.classic.decomposition.lda:fisher_criterion",
+        "scratch.classic.decomposition.lda:LinearDiscriminantAnalysis.fit",
+    ],
+    api=["scratch.classic:LinearDiscriminantAnalysis"],
+    captions={
+        "lda.png": "left: the digits on the two most discriminant directions (compare with "
+        "the PCA page: the classes separate more); right: J of 100 random directions (grey) "
+        "and of Fisher's direction (red), which must lie right of all of them."
+    },
+)
 def lda(bk, out):
     """Digits on Fisher's two most discriminant directions."""
     from ..classic import LinearDiscriminantAnalysis
@@ -129,7 +191,33 @@ def lda(bk, out):
     )
 
 
-@step("kmeans", order=32)
+@step(
+    "kmeans",
+    order=32,
+    derivation=[
+        (r"J = \sum_i \|x_i - c_{l(i)}\|^2", "the objective, the inertia"),
+        (
+            r"l(i) = \operatorname*{argmin}_j \|x_i - c_j\|^2",
+            "the assignment step cannot raise $J$: each point moves to a nearer center",
+        ),
+        (
+            r"c_j = \frac{1}{|S_j|} \sum_{i \in S_j} x_i, \quad S_j = \{i : l(i) = j\}",
+            r"nor can the update step: the mean minimizes $\sum_{i \in S_j} \|x_i - c "
+            r"\|^2$ over $c$",
+        ),
+    ],
+    criterion=r"$J_{t+1} \le J_t + 10^{-12} J_0$ at every iteration (rounding only).",
+    reference=[
+        "scratch.classic.cluster.kmeans:kmeans_assign",
+        "scratch.classic.cluster.kmeans:_lloyd",
+    ],
+    api=["scratch.classic:KMeans"],
+    captions={
+        "kmeans.png": "left: the four blobs coloured by cluster, the initial centers "
+        "(circles), the fitted (X) and the true (+) centers; right: J per iteration, which "
+        "must never rise."
+    },
+)
 def kmeans(bk, out):
     """k-means on four 2-D Gaussian blobs, from four poorly placed initial centers."""
     from ..classic import KMeans
@@ -174,7 +262,33 @@ def kmeans(bk, out):
     )
 
 
-@step("jacobi", order=35)
+@step(
+    "jacobi",
+    order=35,
+    derivation=[
+        r"\operatorname{off}(A) = \Big(\sum_{p \ne q} a_{pq}^2\Big)^{1/2}",
+        (
+            r"A' = J^\top A J, \quad t = \tan\theta = \frac{2\, a_{pq} "
+            r"\operatorname{sign}(d)}{|d| + \sqrt{d^2 + 4 a_{pq}^2}}, \quad d = a_{qq} - a_{pp}",
+            r"the rotation $J(p, q, \theta)$ that zeros $a'_{pq}$ (the smaller root, for "
+            r"stability), $c = 1/\sqrt{1+t^2}$, $s = tc$",
+        ),
+        (
+            r"\operatorname{off}(A')^2 = \operatorname{off}(A)^2 - 2\, a_{pq}^2",
+            "each rotation removes its pair's weight; cyclic sweeps converge quadratically",
+        ),
+        r"V = \prod_k J_k, \quad A V = V \Lambda, \quad V^\top V = I",
+    ],
+    criterion=r"the eigenvalues within $10^{-12}$ of eigh's (relative to the largest) and "
+    r"$\max |V^\top V - I| < 10^{-12}$, on the 64 x 64 covariance of the digits.",
+    reference=["scratch.mathx.eigen:jacobi_rotation", "scratch.mathx.eigen:jacobi_eigh"],
+    api=["scratch.mathx:covariance"],
+    captions={
+        "jacobi.png": "left: off(A) / ||A||_F per sweep on a log scale: look for the "
+        "quadratic drop (the exponent doubling) in the last sweeps; right: the spectrum by "
+        "Jacobi (dots) on eigh's (circles)."
+    },
+)
 def jacobi(bk, out):
     """Cyclic Jacobi sweeps on the 64 x 64 covariance of the digits, against eigh."""
     from ..mathx import covariance, jacobi_eigh
@@ -215,7 +329,45 @@ def jacobi(bk, out):
     )
 
 
-@step("fourier", order=36)
+@step(
+    "fourier",
+    order=36,
+    derivation=[
+        (
+            r"S_N(x) = \frac{a_0}{2} + \sum_{n=1}^{N} \big(a_n \cos nx + b_n \sin nx\big), \quad "
+            r"b_n = \frac{1}{\pi}\int_{-\pi}^{\pi} f(x) \sin nx \, dx",
+            r"the partial sum (period $2\pi$), coefficients by the midpoint rule",
+        ),
+        (
+            r"f(x) = \operatorname{sign}(\sin x): \quad a_n = 0, \quad b_n = \frac{4}{n\pi} "
+            r"\text{ for odd } n, \; 0 \text{ for even } n",
+            "the square wave, with a jump of 2 at 0",
+        ),
+        (
+            r"\|f - S_N\|_2^2 = \pi \sum_{n > N} \big(a_n^2 + b_n^2\big)",
+            "Parseval: the L2 error can only fall as $N$ grows",
+        ),
+        (
+            r"\frac{\max S_N - 1}{2} \to \frac{\operatorname{Si}(\pi)}{\pi} - \frac{1}{2} = "
+            r"0.08949\ldots",
+            "Gibbs: the overshoot next to the jump does not vanish; it tends to 8.95 % of the jump",
+        ),
+    ],
+    criterion=r"the L2 error strictly decreases over $N = 1, 3, \ldots, 129$ and the overshoot at "
+    r"$N = 129$ is within $10^{-3}$ of the Gibbs constant (the $O(1/N^2)$ gap and the "
+    r"quadrature error on $2^{14}$ points are far smaller).",
+    reference=[
+        "scratch.mathx.fourier:fourier_coefficients",
+        "scratch.mathx.fourier:fourier_partial_sum",
+        "scratch.mathx.fourier:gibbs_overshoot",
+    ],
+    api=["scratch.mathx:square_wave"],
+    captions={
+        "fourier.png": "left: the partial sums S_1, S_5, S_17, S_129 of the square wave: the "
+        "ripple next to the jump narrows but keeps its height (dotted line); right: the L2 "
+        "error falling and the overshoot levelling off at the Gibbs limit."
+    },
+)
 def fourier(bk, out):
     """Partial sums of the square wave: L2 convergence and the Gibbs overshoot."""
     from ..mathx import (
@@ -271,7 +423,34 @@ def fourier(bk, out):
     )
 
 
-@step("inequalities", order=37)
+@step(
+    "inequalities",
+    order=37,
+    derivation=[
+        (
+            r"P(X \ge a) \le \frac{\mathbb{E}[X]}{a} \quad (X \ge 0,\ a > 0)",
+            r"Markov: take expectations of $a\,\mathbf{1}[X \ge a] \le X$",
+        ),
+        (
+            r"P\big(|X - \mu| \ge k\sigma\big) \le \frac{1}{k^2}",
+            r"Chebyshev: Markov applied to $(X - \mu)^2$ at $a = k^2\sigma^2$",
+        ),
+    ],
+    criterion=r"the bound, from the mean and standard deviation of the $10^5$ samples, is at "
+    r"least the empirical tail at all 80 thresholds: exact for the empirical distribution, so "
+    r"no tolerance.",
+    reference=[
+        "scratch.mathx.inequalities:markov_bound",
+        "scratch.mathx.inequalities:chebyshev_bound",
+        "scratch.mathx.inequalities:empirical_tail",
+    ],
+    api=["scratch.mathx:empirical_check"],
+    captions={
+        "inequalities.png": "left: Markov's bound E[X]/a, the empirical tail of Exp(1) "
+        "samples and the exact e^-a: the bound stays above, loose by orders of magnitude; "
+        "right: Chebyshev's 1/k^2 above the tail of Laplace samples."
+    },
+)
 def inequalities(bk, out):
     """Markov (exponential samples) and Chebyshev (Laplace samples) bounds vs empirical tails."""
     from ..mathx import empirical_check

@@ -23,7 +23,43 @@ def _random_config(rng):
     return (2, g * int(rng.integers(1, 3)), *h), (g * int(rng.integers(1, 3)), k), s, p, d, g
 
 
-@step("conv", order=20)
+@step(
+    "conv",
+    order=20,
+    derivation=[
+        (
+            r"Y = X_{\mathrm{col}}\, W_{\mathrm{col}}",
+            r"im2col lays every receptive field out as a row of $X_{\mathrm{col}}$: the "
+            "convolution is one matrix product per group",
+        ),
+        (
+            r"\frac{\partial L}{\partial X} = \text{col2im}\big(\partial Y\, "
+            r"W_{\mathrm{col}}^\top\big)",
+            "col2im adds every entry back onto the pixel it came from (overlapping windows sum)",
+        ),
+        r"\frac{\partial L}{\partial W_{\mathrm{col}}} = X_{\mathrm{col}}^\top\, \partial Y",
+        (
+            r"\operatorname{conv}(x) = M x, \quad \langle \operatorname{conv}(x), y \rangle = "
+            r"\langle x, \operatorname{conv}^\top(y) \rangle = \langle x, M^\top y \rangle",
+            "the adjoint identity: the transposed convolution is the dense matrix of conv, "
+            "transposed",
+        ),
+    ],
+    criterion=r"$\max|\operatorname{conv}(x) - Mx|$ and the adjoint gap $< 10^{-10}$ over 8 "
+    r"random (stride, padding, dilation, groups) configurations in float64; gradcheck and "
+    r"gradgradcheck of conv2d, conv_transpose2d and batch_norm pass.",
+    reference=[
+        "scratch.functional.conv:conv2d_reference",
+        "scratch.functional.conv:conv2d_matrix",
+        "scratch.functional._im2col:col2im",
+    ],
+    api=["scratch.functional:conv2d", "scratch.functional:conv_transpose2d"],
+    captions={
+        "conv_matrix.png": "the dense matrix M of two convolutions (a row per output pixel, "
+        "a column per input pixel): look for the repeated kernel weights along the bands and, "
+        "with groups = 2, the block-diagonal structure; conv_transpose2d multiplies by M^T."
+    },
+)
 def conv(bk, out):
     """conv2d == M x and <conv x, y> == <x, convT y> on random configs; gradchecks; figure of M."""
     if bk.float != bk.xp.float64:

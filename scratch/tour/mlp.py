@@ -25,7 +25,38 @@ def _mlp_gradcheck(bk) -> bool:
     return gradcheck(lambda w: cross_entropy(model(Tensor(Xb)), yb), [W1])
 
 
-@step("mlp", order=10)
+@step(
+    "mlp",
+    order=10,
+    derivation=[
+        (
+            r"a_\ell = W_\ell\, h_{\ell-1} + b_\ell, \quad h_\ell = \operatorname{ReLU}(a_\ell), "
+            r"\quad z = a_3",
+            "the 64-256-256-10 network, $h_0 = x$",
+        ),
+        (
+            r"L = -\frac{1}{B}\sum_{n} \log \operatorname{softmax}(z_n)_{y_n}, \quad "
+            r"\frac{\partial L}{\partial z_n} = \frac{1}{B}\big(\operatorname{softmax}(z_n) - "
+            r"e_{y_n}\big)",
+            "cross-entropy and its gradient",
+        ),
+        (
+            r"\delta_\ell = \frac{\partial L}{\partial a_\ell}: \quad \frac{\partial L}{\partial "
+            r"W_\ell} = \delta_\ell\, h_{\ell-1}^\top, \quad \delta_{\ell-1} = \big(W_\ell^\top "
+            r"\delta_\ell\big) \odot \mathbf{1}[a_{\ell-1} > 0]",
+            "backpropagation, layer by layer",
+        ),
+    ],
+    criterion=r"gradcheck of $\partial L / \partial W_1$ for a float64 64-8-8-10 net (central "
+    r"differences, atol $10^{-5}$, rtol $10^{-3}$), and test accuracy $\ge 0.95$ after 6 "
+    r"epochs of Adam.",
+    reference=["scratch.functional.losses:CrossEntropyIndices", "scratch.training.mlp:make_mlp"],
+    api=["scratch.nn:Linear", "scratch.functional:cross_entropy", "scratch.training.mlp:train"],
+    captions={
+        "mlp_curves.png": "the training loss and the test accuracy per epoch: the loss "
+        "should fall and the accuracy pass 0.95."
+    },
+)
 def mlp(bk, out):
     """Train the 64-H-H-10 ReLU MLP briefly with Adam; gradcheck it; plot its curves."""
     hidden = (256, 256)
@@ -92,7 +123,45 @@ def _adam_first_step_is_lr_sign_g(bk) -> bool:
     return bool(np.all(np.abs(moved + lr * np.sign(g)) <= tol))
 
 
-@step("optimizers", order=11)
+@step(
+    "optimizers",
+    order=11,
+    derivation=[
+        (
+            r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2, \quad \nabla f = \big(-2(1-x) - 400\,x\,(y "
+            r"- x^2),\ 200\,(y - x^2)\big)",
+            "Rosenbrock's valley, minimum 0 at (1, 1)",
+        ),
+        (
+            r"v \leftarrow \mu\, v + g, \quad \theta \leftarrow \theta - \gamma\, v",
+            "SGD with momentum, as torch.optim writes it",
+        ),
+        (
+            r"m \leftarrow \beta_1 m + (1-\beta_1)\, g, \quad v \leftarrow \beta_2 v + "
+            r"(1-\beta_2)\, g^2, \quad \theta \leftarrow \theta - \gamma\, \frac{m / "
+            r"(1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}",
+            "Adam with its bias correction",
+        ),
+        (
+            r"t = 1: \quad \Delta\theta = -\gamma\, \frac{g}{|g| + \epsilon} \approx -\gamma\, "
+            r"\operatorname{sign}(g)",
+            "the check: the bias-corrected first step moves every coordinate by the learning rate",
+        ),
+    ],
+    criterion=r"every optimizer ends below $f(-1.5, 2) = 12.5$ after 500 steps, and Adam's "
+    r"first step equals $-\gamma\,\operatorname{sign}(g)$ within $10^{-6}\gamma$.",
+    reference=[
+        "scratch.optim.sgd:SGD._update",
+        "scratch.optim.adam:Adam._update",
+        "scratch.tour.mlp:rosenbrock",
+    ],
+    api=["scratch.optim:SGD", "scratch.optim:Adam"],
+    captions={
+        "optimizers_rosenbrock.png": "left: each optimizer's path from the start (square) on "
+        "the contours of f, the minimum at the star: watch which paths reach the curved "
+        "valley floor and follow it; right: f per step on a log scale."
+    },
+)
 def optimizers(bk, out):
     """Every optimizer on the Rosenbrock function from (-1.5, 2), paths on its contours."""
     steps = 500

@@ -50,7 +50,50 @@ def _blobs(n: int, seed: int):
     return X, y
 
 
-@step("svm", order=40)
+@step(
+    "svm",
+    order=40,
+    derivation=[
+        (
+            r"\min_{w, b, \xi}\ \tfrac12 \|w\|^2 + C \sum_t \xi_t \quad \text{s.t.} "
+            r"\quad y_t f(x_t) \ge 1 - \xi_t,\ \xi_t \ge 0",
+            r"the soft-margin primal, $f(x) = \langle w, \phi(x) \rangle + b$",
+        ),
+        (
+            r"\max_\alpha\ D(\alpha) = \sum_t \alpha_t - \tfrac12 \sum_{s,t} \alpha_s \alpha_t\, "
+            r"y_s y_t K_{st} \quad \text{s.t.} \quad 0 \le \alpha_t \le C,\ \sum_t \alpha_t y_t = "
+            r"0",
+            "the dual, solved by SMO",
+        ),
+        (
+            r"\beta \leftarrow \beta + s\,(e_i - e_j), \quad s = \frac{F_i - F_j}{K_{ii} + K_{jj} "
+            r"- 2K_{ij}}, \quad F = y - K\beta",
+            r"one SMO step on two coefficients $\beta_t = y_t \alpha_t$, then clipped to the box",
+        ),
+        (
+            r"\alpha_t = 0 \Rightarrow y_t f_t \ge 1, \quad 0 < \alpha_t < C \Rightarrow y_t f_t "
+            r"= 1, \quad \alpha_t = C \Rightarrow y_t f_t \le 1",
+            "the KKT conditions: the first half of the check",
+        ),
+        (
+            r"0 \le P - D \le C\, n\, \mathrm{tol}",
+            "weak duality and SMO's stopping rule: the second half",
+        ),
+    ],
+    criterion=r"on digits 3 against 8: the largest KKT violation $\le$ tol $= 10^{-3}$, "
+    r"$P - D \ge -10^{-9}|P|$ and $(P - D)/(Cn) \le$ tol; test accuracy on the digits $> 0.9$.",
+    reference=[
+        "scratch.classic.svm.smo:smo",
+        "scratch.classic.svm.svc:SVC.kkt_violations",
+        "scratch.classic.svm.svc:SVC.duality_gap",
+    ],
+    api=["scratch.classic:SVC"],
+    captions={
+        "svm_margins.png": "decision regions of a linear SVC on overlapping blobs and an rbf "
+        "SVC on two moons: the solid line is f = 0, the dashed ones the margins f = -1 and "
+        "+1, and the circled points are the support vectors (on or inside their margin)."
+    },
+)
 def svm(bk, out):
     """SVC on the digits, KKT and duality gap on 3 vs 8, margins on 2-D data."""
     from ..classic import SVC
