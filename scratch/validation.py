@@ -30,7 +30,7 @@ def check_array(
 
     Parameters
     ----------
-    X : array of any backend (or a nested list)
+    X : array of any backend, a scratch Tensor (its array is used), or a nested list
     name : str
         The argument name used in error messages.
     ndim : int or tuple of int
@@ -51,6 +51,7 @@ def check_array(
     """
     if X is None:
         raise ValueError(f"{name} is required, got None")
+    X = backend._unwrap(X)  # a scratch Tensor counts as its array (no graph is recorded)
     if not backend.is_array(X):
         try:
             X = backend.host_asarray(X)

@@ -82,3 +82,15 @@ def test_use_before_fit_says_so():
 
     with pytest.raises(NotFittedError, match="not fitted yet"):
         check_is_fitted(Est(), "coef_")
+
+
+def test_a_scratch_tensor_is_taken_as_its_array(xp):
+    """Estimators get Tensors from nn code; they use the array (no empty-sample error)."""
+    from scratch.autograd import Tensor
+    from scratch.classic import PCA
+
+    a = np.arange(12.0).reshape(6, 2) ** 1.5
+    X = check_array(Tensor(xp.asarray(a), requires_grad=True))
+    assert backend.is_array(X) and tuple(X.shape) == (6, 2)
+    Z = PCA(1).fit_transform(Tensor(xp.asarray(a)))
+    assert tuple(Z.shape) == (6, 1)
