@@ -1,4 +1,4 @@
-"""``python -m benchmarks.slurm``: write (or with --dry-run print) the sweep's job script."""
+"""``python -m benchmarks.slurm``: write and submit (--dry-run: print) the job script."""
 
 import sys
 

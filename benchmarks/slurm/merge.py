@@ -5,7 +5,9 @@
 Every ``<task>/results.json`` below the job folder contributes its rows, curves and
 studies. Each row keeps the ratio and % of matmul computed in its own task (the
 peer and the matmul yardstick ran on the same node as the row). The machine of the
-merged file is the first task's; ``nodes`` lists every distinct machine.
+merged file is the first task's; ``nodes`` lists every distinct machine. The ratio and
+curve charts are drawn again from the merged rows; the figures a study drew in its own
+task (image_io.png, gpu_memory.png) are copied beside the merged results.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from scratch.io import atomic_write_bytes
+
 from .. import charts, report
 
 
@@ -23,11 +27,16 @@ def _task_key(path: Path):
     return (0, int(name)) if name.isdigit() else (1, name)
 
 
-def merge(job_dir: Path) -> dict:
-    """The merged results of every task folder under ``job_dir`` (ValueError if none)."""
+def _task_files(job_dir: Path) -> list[Path]:
     files = sorted(job_dir.glob("*/results.json"), key=_task_key)
     if not files:
         raise ValueError(f"no <task>/results.json under {job_dir}")
+    return files
+
+
+def merge(job_dir: Path) -> dict:
+    """The merged results of every task folder under ``job_dir`` (ValueError if none)."""
+    files = _task_files(job_dir)
     parts = [json.loads(f.read_text()) for f in files]
     merged = {
         "created": max(p["created"] for p in parts),
@@ -53,6 +62,15 @@ def merge(job_dir: Path) -> dict:
     return merged
 
 
+def study_figures(job_dir: Path) -> list[Path]:
+    """The figure files the tasks' studies drew, each in its own task folder."""
+    paths = []
+    for f in _task_files(job_dir):
+        for study in (json.loads(f.read_text()).get("studies") or {}).values():
+            paths += [f.parent / name for name in study.get("figures") or []]
+    return [p for p in paths if p.is_file()]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.slurm.merge", description=__doc__)
     p.add_argument("job_dir", help="benchmarks/results/slurm/<job id>")
@@ -65,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"merge: error: {e}", file=sys.stderr)
         return 1
+    out.mkdir(parents=True, exist_ok=True)
     figs = []
     try:
         ratio = charts.ratio_chart(merged["rows"], out / "ratios.png")
@@ -73,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except ImportError:
         pass
+    for src in study_figures(job_dir):
+        atomic_write_bytes(out / src.name, src.read_bytes())
+        figs.append(src.name)
     merged["figures"] = figs
     report.write(merged, out)
     print(
