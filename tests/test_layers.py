@@ -67,9 +67,11 @@ def test_autograd_operators_and_backward_need_no_layer_above_it():
 # The rule of /work/shared/hooks/before-stop: any numpy/cupy import line, at any indent.
 _IMPORTS_ARRAY_LIBRARY = re.compile(r"^\s*(import numpy|from numpy|import cupy|from cupy)", re.M)
 # Modules at the edges, where host arrays are the point: the backend itself, test
-# helpers, data sets, plots, the tour, training scripts, the command line and file I/O.
+# helpers, data sets, plots, the tour, training scripts, the command line and file I/O;
+# and the trees' input encoding, which turns string categories (object arrays, host
+# only) into integer codes before anything reaches a device.
 _EDGES = ("backend/", "testing/", "data/", "viz/", "tour/", "training/")
-_EDGE_FILES = ("cli.py", "__main__.py", "io.py")
+_EDGE_FILES = ("cli.py", "__main__.py", "io.py", "classic/tree/encoding.py")
 
 
 def test_no_compute_module_imports_numpy_or_cupy():

@@ -3,5 +3,6 @@
 from .augment import Augment
 from .batches import BatchIterator
 from .digits import load_digits
+from .watermelon import load_watermelon
 
-__all__ = ["load_digits", "BatchIterator", "Augment"]
+__all__ = ["load_digits", "load_watermelon", "BatchIterator", "Augment"]
