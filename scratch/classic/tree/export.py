@@ -107,9 +107,8 @@ def export_dot(
         'edge [fontname="Helvetica"] ;',
     ]
     for i in range(t.node_count):
-        stats = (
-            f"{tree.criterion} = {t.impurity[i]:.{precision}f}\\nsamples = {t.n_node_samples[i]}"
-        )
+        impurity = t.impurity[i] + 0.0  # a pure node's -0.0 prints as 0.000
+        stats = f"{tree.criterion} = {impurity:.{precision}f}\\nsamples = {t.n_node_samples[i]}"
         if classes is not None:
             counts = ", ".join(_fmt(float(c)) for c in value[i])
             stats += f"\\nvalue = [{counts}]"
