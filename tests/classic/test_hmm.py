@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import backend
-from scratch.classic.hmm import algorithms as alg
 from scratch.classic.hmm import CategoricalHMM, GaussianHMM
+from scratch.classic.hmm import algorithms as alg
 from scratch.testing.strategies import stochastic_matrices
 
 IMPLEMENTATIONS = ("scaling", "log")
