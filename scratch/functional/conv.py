@@ -69,15 +69,17 @@ is what the next convolution reads.
 Seen as a linear map of one sample, conv2d is y.ravel() = M x.ravel() with a sparse
 M (C_out Ho Wo, C H W) (``conv2d_matrix``); conv_transpose2d is x -> M^T x.
 
-Which engine path runs when. Forward: the chunked channels-last im2col and one GEMM per
-group (channels-first columns for grouped stride-1 convolutions). First-order backward
-(``backward()``, or ``grad`` without create_graph) with stride 1 and padding at most
-d (k - 1): ONE unfolding of dy, whose product with the flipped kernel is dx and whose
-product with x is dW (shortcut 2, no col2im). Otherwise dx = conv_t(dy, w), the
-flipped-kernel convolution again for stride 1 (shortcut 1) and col2im of dY W_col^T
-for stride > 1, and dW = X_col^T dY. With create_graph=True the three Functions below
-call each other, so second derivatives take the same paths. conv_transpose2d's
-forward is conv_t: the flipped-kernel convolution for stride 1, col2im otherwise.
+Which engine path runs when. conv2d's forward: the chunked channels-last im2col and one
+GEMM per group (channels-first columns for grouped stride-1 convolutions). Its
+first-order backward (``backward()``, or ``grad`` without create_graph) when x and w
+both need gradients, with stride 1 and padding at most d (k - 1) on every side: ONE
+unfolding of dy, whose product with the flipped kernel is dx and whose product with x is
+dW (shortcut 2, no col2im). Otherwise dW = X_col^T dY and dx = conv_t(dy, w): the
+flipped-kernel convolution where shortcut 1 applies (stride 1, padding at most
+d (k - 1)), col2im of dY W_col^T where it does not (stride > 1). With create_graph=True
+the three Functions below call each other, so second derivatives take the same paths.
+conv_transpose2d's forward is conv_t (the same two cases); its backward is a
+convolution and a weight gradient from one unfolding of dL/dy, never col2im.
 """
 
 from __future__ import annotations

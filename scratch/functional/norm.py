@@ -131,8 +131,10 @@ class Normalize(Function):
     (two passes: no cancellation, no temporary of squares), xhat in place.
     Backward (``_closed_form``, module doc): dL/dbeta = sum_A dy, dL/dgamma = sum_A dy xhat,
     dL/dx = (gamma / sigma) (dy - (1/n) sum_A dy - xhat (1/n) sum_A dy xhat).
-    Measured on the benchmark's batch norm (numpy, n=64 c=64 h=32, training forward +
-    backward): 60 ms as one node against ~90 ms for the composition of elementary ops.
+    Measured (numpy, float32, a shared 2-core machine, best of 20; batch norm in
+    training, forward + backward, the benchmark's n=16 and n=64, c=64, 32x32): 4-5 and
+    16 ms, against 11-21 and 51-61 ms for ``batch_norm_reference``, whose every
+    elementary operation is a pass over the data and a temporary.
     Shapes: x (N, C, *); gamma, beta the features' shape; y like x. ``mean`` and ``var``
     hold the (biased) moments after forward, keepdims shape.
     """
@@ -203,14 +205,20 @@ def _closed_form(dy, xhat, inv_sigma, gamma, n: int, sum_A, dot_A, need_x: bool)
 
     The module docstring's formula, on raw arrays or on Tensors alike: only +, -, * and
     the two sums over A (``sum_A(a)``, ``dot_A(a, b)`` = sum_A a b) are used.
+    ``dy`` itself is never written to.
     """
     g_beta = sum_A(dy)
     g_gamma = dot_A(dy, xhat)
     if not need_x:
         return None, g_gamma, g_beta
     scale = inv_sigma if gamma is None else gamma * inv_sigma
-    # written so NumPy reuses the first temporary for every later step (one allocation)
-    gx = (xhat * (g_gamma * (-1.0 / n)) - g_beta * (1.0 / n) + dy) * scale
+    # gx = scale (dy - g_beta / n - xhat g_gamma / n), one allocation: on arrays the
+    # augmented steps work in place on the fresh product; on Tensors (no in-place
+    # operators) each rebinds gx to a new node of the graph
+    gx = xhat * (g_gamma * (-1.0 / n))
+    gx -= g_beta * (1.0 / n)
+    gx += dy
+    gx *= scale
     return gx, g_gamma, g_beta
 
 
