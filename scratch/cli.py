@@ -4,7 +4,10 @@ scratch info                         versions, backends, devices, BLAS, GPU
 scratch tour [--backend B] [--out D] every algorithm, its check, its figures
 scratch train mlp|cnn|... [--backend B]
 scratch bench [--quick]              benchmarks against the peers
+scratch bench slurm [--dry-run]      the same benchmarks as a Slurm job array
 scratch gradcheck NAME|FILE.py:FUNC  check gradients (built-in op, or your own code)
+
+Every command has its own options: scratch COMMAND --help (defaults shown).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import importlib
 import os
 import pkgutil
 import platform
+import re
 import sys
 from pathlib import Path
 
@@ -168,14 +172,43 @@ def cmd_gradcheck(args) -> int:
     return run(args)
 
 
+_REST = re.compile(r":[a-z]+:`~?([^`]+)`|``([^`]+)``|`([^`]+)`_?")
+
+
+def plain(text: str) -> str:
+    """``text`` with its reST markup removed (``x``, :class:`X`, `X`_ -> x, X, X) for help."""
+    return _REST.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default; descriptions keep their line breaks.
+
+    A help text that already says what the default is ("default: every step") is kept
+    as written instead of gaining "(default: None)".
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        return text if "default" in text.lower() else super()._get_help_string(action)
+
+
+class HelpParser(argparse.ArgumentParser):
+    """An ArgumentParser with ``HelpFormatter``; its subparsers are HelpParsers too.
+
+    ``add_subparsers`` builds subparsers of the parent's class, so every command added
+    later (the train models, gradcheck) shows its defaults without asking for it.
+    """
+
+    def __init__(self, *args, formatter_class: type = HelpFormatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="scratch",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = HelpParser(prog="scratch", description=plain(__doc__))
     p.add_argument("--version", action="version", version=f"scratch {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(
+        dest="command", required=True, help="the command (scratch COMMAND --help for its options)"
+    )
 
     s = sub.add_parser("info", help="versions, backends, devices, BLAS, GPU")
     s.set_defaults(func=cmd_info)
@@ -184,26 +217,34 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("tour", help="run every algorithm with its derivation check")
     s.add_argument("--backend", default=None, help=backends)
     s.add_argument("--out", default="tour-out", help="folder for figures and index.html")
-    s.add_argument("--only", action="append", help="run only these steps (comma-separated)")
+    s.add_argument(
+        "--only", action="append", help="run only these steps (comma-separated; default: all)"
+    )
     s.add_argument("--quiet", action="store_true", help="print only the summary")
     s.add_argument("--open", action="store_true", help="open index.html in the web browser")
     s.set_defaults(func=cmd_tour)
 
     s = sub.add_parser("train", help="train a model on the built-in digits or a 2-D toy")
-    tsub = s.add_subparsers(dest="model", required=True)
+    tsub = s.add_subparsers(dest="model", required=True, help="the model to train")
     for name, modname in sorted(_training_modules().items()):
         mod = importlib.import_module(modname)
         name = getattr(mod, "NAME", name)  # e.g. wgan-gp: a module name cannot hold a hyphen
-        t = tsub.add_parser(name, help=(mod.__doc__ or name).strip().splitlines()[0])
+        summary = plain((mod.__doc__ or name).strip().splitlines()[0])
+        t = tsub.add_parser(name, help=summary, description=summary)
         t.add_argument("--backend", default=None, help=backends)
         t.add_argument("--quiet", action="store_true", help="no progress bar")
         mod.add_arguments(t)
         t.set_defaults(func=mod.run)
 
     s = sub.add_parser(
-        "bench", help="benchmarks against the peers (see benchmarks/README.md)", add_help=False
+        "bench",
+        help="benchmarks against the peers; bench slurm: the same as a Slurm job array "
+        "(scratch bench --help, benchmarks/README.md)",
+        add_help=False,
     )
-    s.add_argument("bench_args", nargs=argparse.REMAINDER)
+    s.add_argument(
+        "bench_args", nargs=argparse.REMAINDER, help="the options of scratch bench (see its --help)"
+    )
     s.set_defaults(func=cmd_bench)
 
     from .testing.cli_gradcheck import add_arguments as gradcheck_arguments

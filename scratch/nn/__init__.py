@@ -1,6 +1,6 @@
 """Layers and models, like torch.nn."""
 
-from . import init
+from . import init, utils
 from .activation import (
     ELU,
     GELU,
@@ -26,6 +26,7 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
     "init",
+    "utils",
     "Module",
     "Parameter",
     "Sequential",
