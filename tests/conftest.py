@@ -22,6 +22,14 @@ from hypothesis import HealthCheck, settings
 
 from scratch import backend
 
+# Each xdist worker computes with one BLAS thread: two workers with two OpenBLAS threads
+# each oversubscribe a 2-core machine, and small products (the GAN tests' 128-wide MLPs)
+# then run 10-25x slower. A single-process run keeps the library's default.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    from threadpoolctl import threadpool_limits
+
+    _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
+
 settings.register_profile(
     "ci",
     max_examples=20,

@@ -87,7 +87,8 @@ def toy_2d(
     -------
     array (n, 2)
     """
-    from ..nn._factory import resolve_backend, resolve_rng
+    from ..backend import resolve as resolve_backend
+    from ..backend import resolve_rng
 
     toy = _toy(name)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:

@@ -166,7 +166,7 @@ class GAN(nn.Module):
         return backend.backend_of(next(self.generator.parameters()).data)
 
     def _rng(self, rng: int | Rng | None) -> Rng:
-        from ..nn._factory import resolve_rng
+        from ..backend import resolve_rng
 
         return resolve_rng(self._backend(), rng)
 
@@ -313,6 +313,7 @@ def _t(x: Any) -> Tensor:
 
 
 def _as_rng(bk: str | Backend | None, rng: int | Rng | None) -> Rng:
-    from ..nn._factory import resolve_backend, resolve_rng
+    from ..backend import resolve as resolve_backend
+    from ..backend import resolve_rng
 
     return resolve_rng(resolve_backend(bk), rng)

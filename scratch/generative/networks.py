@@ -49,7 +49,8 @@ class Reshape(nn.Module):
 
 
 def _kw(backend, dtype, rng) -> dict[str, Any]:
-    from ..nn._factory import resolve_backend, resolve_rng
+    from ..backend import resolve as resolve_backend
+    from ..backend import resolve_rng
 
     bk = resolve_backend(backend)
     return {"backend": bk, "dtype": dtype, "rng": resolve_rng(bk, rng)}

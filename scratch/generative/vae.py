@@ -122,7 +122,8 @@ class VAE(nn.Module):
         rng: int | Rng | None = None,
     ):
         super().__init__()
-        from ..nn._factory import resolve_backend, resolve_rng
+        from ..backend import resolve as resolve_backend
+        from ..backend import resolve_rng
 
         data_shape = tuple(data_shape)
         if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
@@ -153,7 +154,7 @@ class VAE(nn.Module):
         return backend.backend_of(next(self.parameters()).data)
 
     def _rng(self, rng: int | Rng | None) -> Rng:
-        from ..nn._factory import resolve_rng
+        from ..backend import resolve_rng
 
         return resolve_rng(self._backend(), rng)
 

@@ -272,7 +272,7 @@ def train_generative(
     """
     from tqdm.auto import tqdm
 
-    from ..nn._factory import resolve_backend
+    from ..backend import resolve as resolve_backend
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
