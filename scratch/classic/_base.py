@@ -1,11 +1,28 @@
-"""The estimator protocol scikit-learn's tools rely on: get_params, set_params, repr.
+"""The estimator protocol scikit-learn's tools rely on: params, repr, tags, the mixins.
 
 scikit-learn's ``clone``, ``Pipeline`` and ``GridSearchCV`` never look inside an
 estimator: they read its constructor arguments with ``get_params()``, build a fresh
 copy with ``type(est)(**params)`` and change arguments with ``set_params``. That works
 because ``__init__`` stores every argument unchanged under its own name (the rule
 every estimator here follows), so the parameter names are the constructor's.
-scikit-learn stays a test dependency: nothing here imports it.
+scikit-learn stays a test dependency: nothing here imports it at module level.
+
+Tags. scikit-learn's tools (``check_estimator``, ``is_classifier``, ``GridSearchCV``'s
+scoring, ``cross_val_score``'s stratification) ask an estimator what it is through
+``__sklearn_tags__``, which must return scikit-learn's own ``Tags`` dataclass. Only
+scikit-learn calls that method, so it imports scikit-learn lazily, inside. What an
+estimator is comes from small class attributes set by our own mixins below
+(``_estimator_kind``) and by the estimator (``_preserves_dtype``, ``_pairwise``).
+
+Mixins (our code, the conventions of scikit-learn's):
+
+* ``ClassifierMixin``: ``score`` = accuracy (1/n) sum_i [predict(x_i) == y_i];
+* ``RegressorMixin``: ``score`` = R^2 = 1 - sum (y - p)^2 / sum (y - mean y)^2;
+* ``TransformerMixin``: ``fit_transform(X, y)`` = ``fit(X, y).transform(X)``;
+* ``ClusterMixin``: ``fit_predict(X)`` = ``fit(X).labels_``;
+* ``DensityMixin``: marks a density estimator (``score`` is a mean log-likelihood).
+
+Mixins go before ``BaseEstimator`` in the bases, as in scikit-learn.
 """
 
 from __future__ import annotations
@@ -13,9 +30,57 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from .. import backend
+
 
 class BaseEstimator:
-    """get_params / set_params / __repr__ from the constructor's signature."""
+    """get_params / set_params / __repr__ from the constructor's signature, and the tags.
+
+    Class attributes read by ``__sklearn_tags__`` (set by the mixins or the estimator):
+    ``_estimator_kind`` (None, "classifier", "regressor", "clusterer",
+    "density_estimator", "transformer"), ``_requires_y`` (fit needs y; default: for
+    classifiers and regressors), ``_preserves_dtype`` (float dtypes ``transform`` keeps),
+    ``_non_deterministic``.
+    """
+
+    _estimator_kind: str | None = None
+    _requires_y: bool | None = None
+    _preserves_dtype: tuple[str, ...] = ("float64", "float32")
+    _non_deterministic: bool = False
+
+    def _pairwise(self) -> bool:
+        """True when fit takes a precomputed (n, n) kernel or distance matrix."""
+        return getattr(self, "kernel", None) == "precomputed"
+
+    def __sklearn_tags__(self):
+        """scikit-learn's Tags for this estimator (only scikit-learn calls this)."""
+        from sklearn.utils import (  # lazy: scikit-learn is not a runtime dependency
+            ClassifierTags,
+            InputTags,
+            RegressorTags,
+            Tags,
+            TargetTags,
+            TransformerTags,
+        )
+
+        kind = self._estimator_kind
+        required = self._requires_y
+        if required is None:
+            required = kind in ("classifier", "regressor")
+        has_transform = hasattr(type(self), "transform")
+        return Tags(
+            estimator_type=kind,
+            target_tags=TargetTags(required=required),
+            transformer_tags=(
+                TransformerTags(preserves_dtype=list(self._preserves_dtype))
+                if has_transform
+                else None
+            ),
+            classifier_tags=ClassifierTags() if kind == "classifier" else None,
+            regressor_tags=RegressorTags() if kind == "regressor" else None,
+            non_deterministic=self._non_deterministic,
+            input_tags=InputTags(pairwise=self._pairwise()),
+        )
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -30,7 +95,13 @@ class BaseEstimator:
         return sorted(names)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments by name (with ``deep``, nested estimators' as ``a__b``)."""
+        """The constructor arguments by name (with ``deep``, nested estimators' as ``a__b``).
+
+        Parameters
+        ----------
+        deep : bool
+            Also list the parameters of nested estimators, as ``name__param``.
+        """
         out: dict[str, Any] = {}
         for name in self._param_names():
             value = getattr(self, name)
@@ -70,6 +141,116 @@ class BaseEstimator:
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
+class ClassifierMixin:
+    """A classifier: ``score`` is the mean accuracy."""
+
+    _estimator_kind = "classifier"
+
+    def score(self, X: Any, y: Any) -> float:
+        """Mean accuracy (1/n) sum_i [predict(x_i) == y_i] on (X, y), a host float.
+
+        Parameters
+        ----------
+        X : array (n, d)
+        y : array (n,)
+            The true labels (strings for a model fitted on strings).
+
+        Returns
+        -------
+        float
+        """
+        from ..validation import check_labels
+
+        p = self.predict(X)
+        if _is_host_strings(p):  # string classes: compared on the host, where they live
+            import numpy as np
+
+            yh = np.asarray(y).astype(str).reshape(-1)
+            if yh.shape[0] != p.shape[0]:
+                raise ValueError(f"y has {yh.shape[0]} entries but X has {p.shape[0]} samples")
+            return float(np.mean(p == yh))
+        xp = backend.namespace(p)
+        y = check_labels(y, p.shape[0], like=p)
+        # one host scalar: the score is reported as a Python float, as scikit-learn's
+        hits = int(backend.to_numpy(xp.sum(xp.astype(p == y, xp.int64))))
+        return hits / p.shape[0]
+
+
+class RegressorMixin:
+    """A regressor: ``score`` is the coefficient of determination R^2."""
+
+    _estimator_kind = "regressor"
+
+    def score(self, X: Any, y: Any) -> float:
+        """R^2 = 1 - sum (y - p)^2 / sum (y - mean y)^2 on (X, y), a host float.
+
+        A constant y (sum (y - mean y)^2 = 0) gives 1.0 for a perfect prediction and
+        0.0 otherwise, as scikit-learn's ``r2_score``.
+
+        Parameters
+        ----------
+        X : array (n, d)
+        y : array (n,)
+            The true targets.
+
+        Returns
+        -------
+        float
+        """
+        from ..validation import check_array
+
+        p = self.predict(X)
+        xp = backend.namespace(p)
+        y = xp.astype(check_array(y, name="y", ndim=1, like=p), p.dtype)
+        if y.shape[0] != p.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {p.shape[0]} samples")
+        # two host scalars: the score is a Python float
+        ss_res = float(backend.to_numpy(xp.sum((y - p) ** 2)))
+        ss_tot = float(backend.to_numpy(xp.sum((y - xp.mean(y)) ** 2)))
+        if ss_tot == 0.0:
+            return 1.0 if ss_res == 0.0 else 0.0
+        return 1.0 - ss_res / ss_tot
+
+
+class TransformerMixin:
+    """A transformer: ``fit_transform`` = ``fit`` then ``transform``."""
+
+    _estimator_kind = "transformer"
+
+    def fit_transform(self, X: Any, y: Any = None):
+        """fit(X, y).transform(X).
+
+        Parameters
+        ----------
+        X : array (n, d)
+        y : array (n,) or None
+            Passed to ``fit``.
+        """
+        return self.fit(X, y).transform(X)
+
+
+class ClusterMixin:
+    """A clusterer: ``fit_predict`` returns the training labels ``labels_``."""
+
+    _estimator_kind = "clusterer"
+
+    def fit_predict(self, X: Any, y: Any = None):
+        """fit(X).labels_, shape (n,).
+
+        Parameters
+        ----------
+        X : array (n, d)
+        y : ignored
+        """
+        return self.fit(X).labels_
+
+
+class DensityMixin:
+    """A density estimator: ``score`` is a mean log-likelihood."""
+
+    _estimator_kind = "density_estimator"
+
+
 def _same(value: Any, default: Any) -> bool:
     """value is default, or equal to it as a plain Python value (arrays never are)."""
     if value is default:
@@ -80,3 +261,80 @@ def _same(value: Any, default: Any) -> bool:
         except Exception:  # noqa: BLE001 - an odd __eq__ counts as different
             return False
     return False
+
+
+def encode_classes(y: Any, n_samples: int, like: Any):
+    """Class labels as (classes_, codes): codes int64 (n,) on ``like``'s device.
+
+    Numeric labels: ``classes_`` are their sorted distinct values on the device (a float
+    label must be integral: a continuous target is refused). String labels cannot live
+    on a device, so they are the boundary: ``classes_`` is a sorted NumPy str array on
+    the host, and only the codes go to the device. ``decode_classes`` maps back.
+
+    Parameters
+    ----------
+    y : array, list or NumPy str array (n,)
+        The labels.
+    n_samples : int
+        The number of samples of X they must match.
+    like : array
+        Where the codes go (X).
+
+    Returns
+    -------
+    classes_ (K,), codes int64 (n,)
+    """
+    from ..validation import check_classification_targets, check_labels, warn_column_vector
+
+    if _is_host_strings(y):
+        import numpy as np  # host side: strings never reach a device
+
+        yh = np.asarray(y)
+        if yh.ndim == 2 and yh.shape[1] == 1:
+            warn_column_vector(yh.shape)
+            yh = yh[:, 0]
+        if yh.ndim != 1 or yh.shape[0] != n_samples:
+            raise ValueError(
+                f"y must be 1-D with {n_samples} entries (one per sample), got shape {yh.shape}"
+            )
+        classes, codes = np.unique(yh.astype(str), return_inverse=True)
+        return classes, backend.asarray_like(codes.astype(np.int64), like)
+    y = check_labels(y, n_samples, like=like)
+    check_classification_targets(y)
+    xp = backend.namespace(y)
+    classes, codes = xp.unique_inverse(y)
+    return classes, xp.astype(codes, xp.int64)
+
+
+def decode_classes(classes: Any, k: Any):
+    """classes_[k] for class indices k (n,): on the device, or on the host for strings.
+
+    Parameters
+    ----------
+    classes : array or NumPy str array (K,)
+    k : int array (n,)
+    """
+    if _is_host_strings(classes):
+        return classes[backend.to_numpy(k)]
+    return backend.namespace(k).take(classes, k)
+
+
+def _is_host_strings(y: Any) -> bool:
+    """A NumPy str/object array or a list of strings: labels that stay on the host."""
+    if y is None or (backend.is_array(y) and type(y).__module__ != "numpy"):
+        return False
+    kind = getattr(getattr(y, "dtype", None), "kind", None)
+    if kind is None:
+        try:
+            import numpy as np
+
+            kind = np.asarray(y).dtype.kind
+        except (TypeError, ValueError):
+            return False
+    if kind == "O":  # numbers stored as objects are numbers; anything else stays on the host
+        try:
+            y.astype(float)
+        except (TypeError, ValueError):
+            return True
+        return False
+    return kind in "US"

@@ -34,7 +34,14 @@ gives the linear discriminants
 
 with S_w^-1 = W W^T from the eigen-solution (coef_ = M W W^T, M the class means).
 ``reg_covar`` adds reg_covar * I to S_w, for data whose S_w is singular (constant
-features, fewer samples than features).
+features, collinear features, fewer samples than features).
+
+Singular S_w. Then the Cholesky factor does not exist (the criterion J is unbounded
+along a direction with w^T S_w w = 0) and ``fit`` raises a ValueError that names
+reg_covar, never a NaN. With reg_covar = epsilon > 0, S_w + epsilon I is positive
+definite, every eigenvalue of it >= epsilon, so W, coef_ and the posteriors are finite;
+a direction of zero within-class spread is then scaled by 1/sqrt(epsilon) in
+``transform`` (large, finite), as in ridge-regularized LDA (Friedman 1989).
 """
 
 from __future__ import annotations
@@ -48,8 +55,9 @@ from ...validation import (
     check_labels,
     check_n_features,
     check_positive,
+    check_same_backend,
 )
-from .._base import BaseEstimator
+from .._base import BaseEstimator, ClassifierMixin, TransformerMixin, decode_classes, encode_classes
 from .pca import flip_signs
 
 __all__ = ["LinearDiscriminantAnalysis", "fisher_criterion", "scatter_matrices"]
@@ -119,7 +127,7 @@ def fisher_criterion(w: Any, X: Any, y: Any):
     return J[0] if w.ndim == 1 else J
 
 
-class LinearDiscriminantAnalysis(BaseEstimator):
+class LinearDiscriminantAnalysis(ClassifierMixin, TransformerMixin, BaseEstimator):
     """Fisher's linear discriminant: supervised projection and Gaussian classifier.
 
     Parameters
@@ -148,12 +156,11 @@ class LinearDiscriminantAnalysis(BaseEstimator):
     def fit(self, X: Any, y: Any) -> LinearDiscriminantAnalysis:
         """Learn the class means, S_w, S_b and the discriminant directions."""
         X = check_array(X, name="X", min_samples=2)
-        y = check_labels(y, X.shape[0], like=X)
+        labels, y = encode_classes(y, X.shape[0], like=X)  # y: class indices 0..K-1
         check_positive(self.reg_covar, "reg_covar", strict=False)
         xp = backend.namespace(X)
         d = X.shape[1]
-        classes = xp.unique_values(y)
-        K = classes.shape[0]
+        K = labels.shape[0]
         if K < 2:
             raise ValueError(f"y must contain at least two classes, got {K}")
         max_components = min(K - 1, d)
@@ -183,7 +190,7 @@ class LinearDiscriminantAnalysis(BaseEstimator):
         if self.reg_covar > 0:
             S_w = S_w + self.reg_covar * xp.eye(d, dtype=X.dtype, device=dev)
         lam, W = self._generalized_eigh(S_b, S_w)
-        self.classes_ = classes
+        self.classes_ = labels
         self.means_ = M
         self.priors_ = pi
         self.covariance_ = S_w
@@ -219,6 +226,7 @@ class LinearDiscriminantAnalysis(BaseEstimator):
 
     def _validate(self, X: Any):
         check_is_fitted(self, "scalings_")
+        check_same_backend(self, X, self.scalings_)
         X = check_array(X, name="X", like=self.scalings_)
         check_n_features(self, X)
         return X
@@ -252,19 +260,11 @@ class LinearDiscriminantAnalysis(BaseEstimator):
 
     def predict_proba(self, X: Any):
         """P(k | x) = softmax_k delta_k(x), shape (n, K)."""
-        xp = backend.namespace(self.coef_)
-        return xp.exp(self.predict_log_proba(X))
+        log_p = self.predict_log_proba(X)
+        return backend.namespace(log_p).exp(log_p)
 
     def predict(self, X: Any):
         """The class of largest posterior, shape (n,)."""
         S = self._scores(self._validate(X))
         xp = backend.namespace(S)
-        return xp.take(self.classes_, xp.argmax(S, axis=1))
-
-    def score(self, X: Any, y: Any) -> float:
-        """Mean accuracy on (X, y) (a host float, like scikit-learn's)."""
-        X = self._validate(X)
-        y = check_labels(y, X.shape[0], like=X)
-        xp = backend.namespace(X)
-        hits = xp.astype(self.predict(X) == y, X.dtype)
-        return float(backend.to_numpy(xp.mean(hits)))
+        return decode_classes(self.classes_, xp.argmax(S, axis=1))

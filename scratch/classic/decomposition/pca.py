@@ -24,6 +24,14 @@ Transform: z = (x - mu) V_k (the coordinates along the first k components); with
 sample variance. Inverse: x = z V_k^T + mu (times sqrt(lambda_k) first when whitened);
 with k = min(n, d) it recovers x exactly. noise_variance_ is the mean of the discarded
 eigenvalues (the probabilistic-PCA noise estimate, Tipping & Bishop 1999).
+
+Rank-deficient data (rank r < min(n, d): collinear or constant features, n <= d):
+the trailing eigenvalues are 0 up to rounding and are clipped at 0 (C is PSD), so
+explained_variance_ is finite and >= 0; their components are some orthonormal basis of
+the null space (any one is correct), and the first r components, scores and the
+reconstruction are unaffected. Constant data (trace C = 0) has every ratio 0, not 0/0;
+whitening divides by max(sqrt(lambda_k), eps), so a zero-variance direction scores 0
+(scikit-learn's floor) instead of inf.
 """
 
 from __future__ import annotations
@@ -32,8 +40,8 @@ from typing import Any, Literal
 
 from ... import backend
 from ...mathx import covariance
-from ...validation import check_array, check_is_fitted, check_n_features
-from .._base import BaseEstimator
+from ...validation import check_array, check_is_fitted, check_n_features, check_same_backend
+from .._base import BaseEstimator, TransformerMixin
 
 __all__ = ["PCA", "flip_signs"]
 
@@ -46,7 +54,7 @@ def flip_signs(V: Any):
     return V * (1.0 - 2.0 * xp.astype(pivot < 0, V.dtype))  # -1 where the pivot is negative
 
 
-class PCA(BaseEstimator):
+class PCA(TransformerMixin, BaseEstimator):
     """Principal component analysis by the covariance eigendecomposition or the SVD.
 
     Parameters
@@ -68,7 +76,7 @@ class PCA(BaseEstimator):
     singular_values_ : (k,) singular values of Xc, s_k = sqrt((n - 1) lambda_k).
     mean_ : (d,) feature means.
     n_components_ : int.
-    noise_variance_ : float array (), mean of the discarded eigenvalues (0 if none).
+    noise_variance_ : float, mean of the discarded eigenvalues (0.0 if none).
     n_samples_, n_features_in_ : ints.
     """
 
@@ -130,7 +138,8 @@ class PCA(BaseEstimator):
             Vt = flip_signs(Vt)
             lam = s * s / (n - 1)
             total = xp.sum(Xc * Xc) / (n - 1)  # trace(C)
-        ratio = lam / total
+        # constant data has trace(C) = 0: every ratio is then 0, not 0/0
+        ratio = lam / xp.where(total > 0, total, 1.0)
         k = self._n_kept(ratio, r)
         self.mean_ = mu
         self.components_ = Vt[:k, :]
@@ -140,10 +149,8 @@ class PCA(BaseEstimator):
         self.n_components_ = k
         self.n_samples_ = n
         self.n_features_in_ = d
-        if k < r:
-            self.noise_variance_ = xp.mean(lam[k:])
-        else:
-            self.noise_variance_ = xp.zeros((), dtype=X.dtype, device=backend.device_of(X))
+        # a Python float, as scikit-learn's (one host scalar)
+        self.noise_variance_ = float(backend.to_numpy(xp.mean(lam[k:]))) if k < r else 0.0
         return Xc
 
     def _n_kept(self, ratio: Any, r: int) -> int:
@@ -161,13 +168,20 @@ class PCA(BaseEstimator):
     def transform(self, X: Any):
         """Scores Z = (X - mu) V_k, shape (n, k); divided by sqrt(lambda_k) when whitened."""
         check_is_fitted(self, "components_")
+        check_same_backend(self, X, self.components_)
         X = check_array(X, name="X", like=self.components_)
         check_n_features(self, X)
         xp = backend.namespace(X)
         Z = xp.matmul(X - self.mean_, xp.matrix_transpose(self.components_))
         if self.whiten:
-            Z = Z / xp.sqrt(self.explained_variance_)
+            Z = Z / self._scale()
         return Z
+
+    def _scale(self):
+        """sqrt(lambda_k), floored at the dtype's eps: a zero-variance direction whitens to 0."""
+        xp = backend.namespace(self.explained_variance_)
+        eps = xp.finfo(self.explained_variance_.dtype).eps
+        return xp.maximum(xp.sqrt(self.explained_variance_), eps)
 
     def fit_transform(self, X: Any, y: Any = None):
         """fit(X) then transform(X), reusing the centered data."""
@@ -175,12 +189,13 @@ class PCA(BaseEstimator):
         xp = backend.namespace(Xc)
         Z = xp.matmul(Xc, xp.matrix_transpose(self.components_))
         if self.whiten:
-            Z = Z / xp.sqrt(self.explained_variance_)
+            Z = Z / self._scale()
         return Z
 
     def inverse_transform(self, Z: Any):
         """X = Z V_k^T + mu (Z times sqrt(lambda_k) first when whitened), shape (n, d)."""
         check_is_fitted(self, "components_")
+        check_same_backend(self, Z, self.components_, name="Z")
         Z = check_array(Z, name="Z", like=self.components_)
         if Z.shape[1] != self.n_components_:
             raise ValueError(
@@ -188,5 +203,5 @@ class PCA(BaseEstimator):
             )
         xp = backend.namespace(Z)
         if self.whiten:
-            Z = Z * xp.sqrt(self.explained_variance_)
+            Z = Z * self._scale()
         return xp.matmul(Z, self.components_) + self.mean_

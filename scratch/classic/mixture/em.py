@@ -36,7 +36,7 @@ from typing import Any
 
 from ... import backend
 from ...backend import device_of, to_numpy
-from ...validation import check_array, check_is_fitted, check_positive
+from ...validation import check_array, check_is_fitted, check_positive, check_same_backend
 from .._base import BaseEstimator
 
 __all__ = ["ThreeCoinEM"]
@@ -101,8 +101,8 @@ class ThreeCoinEM(BaseEstimator):
         check_positive(self.tol, "tol", strict=False)
 
     @staticmethod
-    def _check_y(y):
-        y = check_array(y, "y", ndim=1)
+    def _check_y(y, like=None):
+        y = check_array(y, "y", ndim=1, like=like)
         xp = backend.namespace(y)
         # one host scalar: a boundary check of the observations
         bad = ~((y == 0) | (y == 1))
@@ -150,7 +150,8 @@ class ThreeCoinEM(BaseEstimator):
     def log_likelihood(self, y):
         """log L(theta) = sum_j log P(y_j | theta) at the fitted theta, a 0-d array."""
         check_is_fitted(self, "pi_")
-        y = self._check_y(y)
+        check_same_backend(self, y, self.pi_, name="y")
+        y = self._check_y(y, like=self.pi_)
         xp = backend.namespace(y, self.pi_)
         from_b, from_c = _coin_likelihoods(y, self.pi_, self.p_, self.q_)
         return xp.sum(xp.log(from_b + from_c))
@@ -158,7 +159,8 @@ class ThreeCoinEM(BaseEstimator):
     def predict_proba(self, y) -> Any:
         """mu_j = P(coin B was tossed | y_j), shape (n,)."""
         check_is_fitted(self, "pi_")
-        y = self._check_y(y)
+        check_same_backend(self, y, self.pi_, name="y")
+        y = self._check_y(y, like=self.pi_)
         backend.namespace(y, self.pi_)
         from_b, from_c = _coin_likelihoods(y, self.pi_, self.p_, self.q_)
         return from_b / (from_b + from_c)

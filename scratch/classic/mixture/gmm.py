@@ -24,6 +24,13 @@ M step maximizes the right side over theta, so L(theta_new) >= bound = L(theta_o
 (reg_covar perturbs the M step by a ridge on the diagonal; tests use data where its effect
 on L is far below the tolerance.)
 
+A collapsing component. Without the ridge, a component whose responsibilities concentrate
+on one point (or on duplicates of it) gets Sigma_k -> 0 and log N(x | mu_k, Sigma_k) ->
++inf: the likelihood is unbounded. With it, such a component ends at Sigma_k = reg_covar I
+exactly (the scatter term is 0), its log density at the point is the finite
+-(d/2) log(2 pi reg_covar), and L stays finite; with reg_covar=0 the Cholesky factor
+fails and ``fit`` raises a ValueError that says to increase reg_covar.
+
 The step formulas, and the log density through the Cholesky factor U of each precision
 (scikit-learn's ``precisions_cholesky_``, Sigma^{-1} = U U^T), live in ``gaussian.py``.
 
@@ -45,9 +52,10 @@ from ...validation import (
     check_is_fitted,
     check_n_features,
     check_positive,
+    check_same_backend,
     seed_of,
 )
-from .._base import BaseEstimator
+from .._base import BaseEstimator, DensityMixin
 from ..cluster.kmeans import KMeans
 from .gaussian import (
     covariances_from_precisions,
@@ -76,7 +84,7 @@ SYMMETRY_RTOL = 1e-5
 # ----------------------------------------------------------------------------------------
 
 
-class GaussianMixture(BaseEstimator):
+class GaussianMixture(DensityMixin, BaseEstimator):
     r"""A Gaussian mixture fitted by EM, with scikit-learn's parameters and attributes.
 
     Parameters
@@ -313,6 +321,7 @@ class GaussianMixture(BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self, "precisions_cholesky_")
+        check_same_backend(self, X, self.means_)
         X = check_array(X, "X", like=self.means_)
         check_n_features(self, X)
         return X
@@ -322,10 +331,10 @@ class GaussianMixture(BaseEstimator):
         X = self._check_X(X)
         return logsumexp(self._weighted_log_prob(X), axis=1)
 
-    def score(self, X, y=None):
-        """Mean log-likelihood (1/n) sum_i log p(x_i), a 0-d array on X's backend."""
-        xp = backend.namespace(self.means_)
-        return xp.mean(self.score_samples(X))
+    def score(self, X, y=None) -> float:
+        """Mean log-likelihood (1/n) sum_i log p(x_i), a Python float (as scikit-learn's)."""
+        log_p = self.score_samples(X)
+        return float(to_numpy(backend.namespace(log_p).mean(log_p)))  # one host scalar
 
     def predict_proba(self, X):
         """Responsibilities r_ik = P(z = k | x_i), shape (n, K)."""
@@ -356,13 +365,13 @@ class GaussianMixture(BaseEstimator):
         return cov_params + K * d + K - 1
 
     def bic(self, X):
-        """Bayesian information criterion -2 log L + p log n (lower is better), 0-d array."""
+        """Bayesian information criterion -2 log L + p log n (lower is better), a float."""
         X = self._check_X(X)
         n = X.shape[0]
         return -2.0 * n * self.score(X) + self._n_parameters() * math.log(n)
 
     def aic(self, X):
-        """Akaike information criterion -2 log L + 2 p (lower is better), 0-d array."""
+        """Akaike information criterion -2 log L + 2 p (lower is better), a float."""
         X = self._check_X(X)
         return -2.0 * X.shape[0] * self.score(X) + 2.0 * self._n_parameters()
 

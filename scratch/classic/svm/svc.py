@@ -40,15 +40,16 @@ from ...validation import (
     check_labels,
     check_n_features,
     check_positive,
+    check_same_backend,
 )
-from .._base import BaseEstimator
+from .._base import BaseEstimator, ClassifierMixin, decode_classes, encode_classes
 from .kernels import KERNELS, KernelRows, gamma_value, kernel_matrix, kernel_rows
 from .smo import ConvergenceWarning, smo
 
 __all__ = ["SVC", "ConvergenceWarning"]
 
 
-class SVC(BaseEstimator):
+class SVC(ClassifierMixin, BaseEstimator):
     """C-support vector classification by SMO (libsvm's algorithm, written out).
 
     Parameters
@@ -66,12 +67,15 @@ class SVC(BaseEstimator):
         Kernel width: 1 / (d Var(X)), 1 / d, or the given value (>= 0).
     coef0 : float
         Offset of the poly and sigmoid kernels.
+    shrinking : bool
+        libsvm's shrinking heuristic (``smo_shrinking``): the same stopping rule and
+        optimum as the textbook SMO (``shrinking=False``), fewer operations per step.
     tol : float
         Stopping tolerance on the maximal KKT violation m - M.
-    max_iter : int
-        Iteration cap per binary problem; -1 for libsvm's default.
     cache_size : float
         MB for kernel values: the whole matrix when it fits, else an LRU of rows.
+    max_iter : int
+        Iteration cap per binary problem; -1 for libsvm's default.
     decision_function_shape : {'ovr', 'ovo'}
         Shape of ``decision_function`` for more than two classes.
     random_state : None or int
@@ -85,9 +89,10 @@ class SVC(BaseEstimator):
         degree: int = 3,
         gamma: str | float = "scale",
         coef0: float = 0.0,
+        shrinking: bool = True,
         tol: float = 1e-3,
-        max_iter: int = -1,
         cache_size: float = 200,
+        max_iter: int = -1,
         decision_function_shape: str = "ovr",
         random_state: int | None = None,
     ):
@@ -96,9 +101,10 @@ class SVC(BaseEstimator):
         self.degree = degree
         self.gamma = gamma
         self.coef0 = coef0
+        self.shrinking = shrinking
         self.tol = tol
-        self.max_iter = max_iter
         self.cache_size = cache_size
+        self.max_iter = max_iter
         self.decision_function_shape = decision_function_shape
         self.random_state = random_state
 
@@ -114,6 +120,8 @@ class SVC(BaseEstimator):
             check_positive(self.gamma, "gamma", strict=False)
         if isinstance(self.coef0, bool) or not isinstance(self.coef0, (int, float)):
             raise TypeError(f"coef0 must be a number, got {self.coef0!r}")
+        if not isinstance(self.shrinking, bool):
+            raise TypeError(f"shrinking must be True or False, got {self.shrinking!r}")
         check_positive(self.tol, "tol")
         check_positive(self.cache_size, "cache_size")
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int):
@@ -159,15 +167,13 @@ class SVC(BaseEstimator):
                 f"X must be a square (n, n) kernel matrix with kernel='precomputed', got shape "
                 f"{tuple(X.shape)}"
             )
-        y = check_labels(y, n, "y", like=X)
-        classes = xp.unique_values(y)
-        classes = xp.sort(classes)
+        # classes sorted; y_idx: the class index 0..k-1 of every sample
+        classes, y_idx = encode_classes(y, n, like=X)
         k = classes.shape[0]
         if k < 2:
             raise ValueError(
                 "y has only one class; SVC needs samples of at least two classes to separate"
             )
-        y_idx = xp.searchsorted(classes, y)  # class index 0..k-1 of every sample
         self._gamma = 0.0 if precomputed else gamma_value(self.gamma, X)
         C = float(self.C)
 
@@ -183,7 +189,7 @@ class SVC(BaseEstimator):
                 rows = KernelRows(K=X_pair if k == 2 else xp.take(X_pair, idx, axis=1))
             else:
                 rows = kernel_rows(X_pair, self._params(), self.cache_size)
-            res = smo(rows, y_pair, C, self.tol, self.max_iter)
+            res = smo(rows, y_pair, C, self.tol, self.max_iter, shrinking=self.shrinking)
             # beta of the pair as a length-n row, zeros outside the pair (a mask setitem: exact)
             row = xp.zeros((n,), dtype=X.dtype, device=dev)
             row[in_pair] = res.beta
@@ -232,6 +238,7 @@ class SVC(BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def _check_X(self, X: Any) -> Any:
         check_is_fitted(self, "support_")
+        check_same_backend(self, X, self.support_vectors_)
         X = check_array(X, "X", like=self.support_vectors_)
         if self.kernel == "precomputed":
             if X.shape[1] != self._n_train:
@@ -282,16 +289,7 @@ class SVC(BaseEstimator):
         X = self._check_X(X)
         xp = backend.namespace(X)
         votes, _ = self._votes(self._pair_values(X))
-        return xp.take(self.classes_, xp.argmax(votes, axis=1))
-
-    def score(self, X: Any, y: Any) -> float:
-        """Mean accuracy on (X, y)."""
-        pred = self.predict(X)
-        xp = backend.namespace(pred)
-        y = check_labels(y, pred.shape[0], "y", like=pred)
-        # one host scalar: the score is reported as a Python float
-        hits = int(backend.to_numpy(xp.sum(xp.astype(pred == y, xp.int64))))
-        return hits / pred.shape[0]
+        return decode_classes(self.classes_, xp.argmax(votes, axis=1))
 
     @property
     def coef_(self) -> Any:

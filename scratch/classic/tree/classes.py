@@ -28,14 +28,18 @@ from typing import Any
 
 from ... import backend
 from ...validation import (
+    _default_float,
     check_array,
+    check_classification_targets,
     check_is_fitted,
     check_labels,
     check_n_features,
     check_positive,
+    check_same_backend,
+    reject_sparse,
     seed_of,
 )
-from .._base import BaseEstimator
+from .._base import BaseEstimator, ClassifierMixin, RegressorMixin
 from .builder import GrowData, Limits, grow
 from .criteria import CRITERIA
 from .encoding import encode_fit, encode_labels_host, encode_predict, is_host_table
@@ -131,8 +135,23 @@ class _BaseTree(BaseEstimator):
             imp = [v / total for v in imp]
         return xp.asarray(imp, dtype=X.dtype, device=backend.device_of(X))
 
+    @staticmethod
+    def _encode_fit(X: Any, categorical_features: Any):
+        """encode_fit, with sparse input refused and NumPy's reason kept in its TypeError."""
+        if X is None:
+            raise ValueError("X is required, got None")
+        reject_sparse(X)
+        try:
+            return encode_fit(X, categorical_features)
+        except TypeError as e:
+            if e.__context__ is None:
+                raise
+            # the column's message, then NumPy's own ("float() argument must be ...")
+            raise TypeError(f"{e} ({e.__context__})") from None
+
     def _coded(self, X: Any):
         check_is_fitted(self, "tree_")
+        check_same_backend(self, X, self.tree_.value)
         X = encode_predict(X, self.categorical_features_, self.categories_, self.tree_.value)
         check_n_features(self, X)
         return X
@@ -161,13 +180,14 @@ class _BaseTree(BaseEstimator):
         alphas, impurities = prune_path(est.full_tree_)
         xp = backend.namespace(est.tree_.value)
         dev = backend.device_of(est.tree_.value)
+        dt = _default_float(xp, est.tree_.value)  # float64 wherever the device has it
         return {
-            "ccp_alphas": xp.asarray(alphas, dtype=xp.float64, device=dev),
-            "impurities": xp.asarray(impurities, dtype=xp.float64, device=dev),
+            "ccp_alphas": xp.asarray(alphas, dtype=dt, device=dev),
+            "impurities": xp.asarray(impurities, dtype=dt, device=dev),
         }
 
 
-class DecisionTreeClassifier(_BaseTree):
+class DecisionTreeClassifier(ClassifierMixin, _BaseTree):
     """A classification tree: ID3 ('entropy'), C4.5 ('gain_ratio') or CART ('gini').
 
     Parameters
@@ -218,10 +238,10 @@ class DecisionTreeClassifier(_BaseTree):
 
     def fit(self, X: Any, y: Any) -> DecisionTreeClassifier:
         """Grow (and prune) the tree on X (n, F) and labels y (n,)."""
-        encoded = encode_fit(X, self.categorical_features)  # validates X first
+        encoded = self._encode_fit(X, self.categorical_features)  # validates X first
         Xc = encoded[0]
         n = Xc.shape[0]
-        if is_host_table(y):  # string labels: encoded on the host (the boundary)
+        if y is not None and is_host_table(y):  # string labels: encoded on the host
             classes, codes = encode_labels_host(y, n, like=Xc)
         else:
             y = check_labels(y, n, like=Xc)
@@ -230,14 +250,20 @@ class DecisionTreeClassifier(_BaseTree):
                 backend.to_numpy(xp.all(xp.isfinite(y)))
             ):
                 raise ValueError("y contains NaN or infinity")
+            check_classification_targets(y)
             classes, codes = xp.unique_inverse(y)
         if classes.shape[0] < 2:
             raise ValueError(
                 f"y must hold at least 2 classes to fit a classifier, got only "
-                f"{backend.to_numpy(classes).tolist()}"
+                f"{backend.to_numpy(classes).tolist()} (one class)"
             )
         self.classes_ = classes
         self.n_classes_ = int(classes.shape[0])
+        xp = backend.namespace(Xc)
+        if _default_float(xp, Xc) != xp.float64:
+            # the criteria count integer codes in float64; a device without float64
+            # (strict's no_float64) gets the codes as its own float (exact for any K)
+            codes = xp.astype(codes, _default_float(xp, Xc))
         return self._grow(encoded, codes, self.n_classes_)
 
     def predict_proba(self, X: Any):
@@ -256,17 +282,8 @@ class DecisionTreeClassifier(_BaseTree):
             return self.classes_[backend.to_numpy(k)]
         return xp.take(self.classes_, k)
 
-    def score(self, X: Any, y: Any) -> float:
-        """Mean accuracy (a host float)."""
-        p = self.predict(X)
-        if is_host_table(p):
-            return float((p == backend.host_asarray(y)).mean())
-        xp = backend.namespace(p)
-        y = check_labels(y, p.shape[0], like=p)
-        return float(backend.to_numpy(xp.mean(xp.astype(p == y, xp.float64))))
 
-
-class DecisionTreeRegressor(_BaseTree):
+class DecisionTreeRegressor(RegressorMixin, _BaseTree):
     """A regression tree (CART, squared error): leaves predict the mean of their targets.
 
     Parameters are those of DecisionTreeClassifier with ``criterion="squared_error"``.
@@ -296,13 +313,10 @@ class DecisionTreeRegressor(_BaseTree):
 
     def fit(self, X: Any, y: Any) -> DecisionTreeRegressor:
         """Grow (and prune) the tree on X (n, F) and targets y (n,)."""
-        encoded = encode_fit(X, self.categorical_features)
+        encoded = self._encode_fit(X, self.categorical_features)
         Xc = encoded[0]
-        y = check_array(y, name="y", ndim=1, like=Xc)
-        if y.shape[0] != Xc.shape[0]:
-            raise ValueError(
-                f"y has {y.shape[0]} entries but X has {Xc.shape[0]} samples; they must match"
-            )
+        y = check_labels(y, Xc.shape[0], like=Xc)  # 1-D (a column vector with a warning)
+        y = check_array(y, name="y", ndim=1, like=Xc)  # numeric and finite
         xp = backend.namespace(Xc)
         return self._grow(encoded, xp.astype(y, Xc.dtype), 0)
 
@@ -311,11 +325,3 @@ class DecisionTreeRegressor(_BaseTree):
         leaf = self.apply(X)
         xp = backend.namespace(leaf)
         return xp.take(self.tree_.value[:, 0], leaf)
-
-    def score(self, X: Any, y: Any) -> float:
-        """R^2 = 1 - sum (y - p)^2 / sum (y - mean y)^2 (a host float)."""
-        p = self.predict(X)
-        xp = backend.namespace(p)
-        y = check_array(y, name="y", ndim=1, like=p)
-        r2 = 1.0 - xp.sum((y - p) ** 2) / xp.sum((y - xp.mean(y)) ** 2)
-        return float(backend.to_numpy(r2))
