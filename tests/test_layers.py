@@ -68,10 +68,10 @@ def test_autograd_operators_and_backward_need_no_layer_above_it():
 _IMPORTS_ARRAY_LIBRARY = re.compile(r"^\s*(import numpy|from numpy|import cupy|from cupy)", re.M)
 # Modules at the edges, where host arrays are the point: the backend itself, test
 # helpers, data sets, plots, the tour, training scripts, the command line and file I/O;
-# and the trees' input encoding, which turns string categories (object arrays, host
-# only) into integer codes before anything reaches a device.
+# and the two places where strings meet arrays (host only): the trees' categorical
+# input encoding and the estimators' string class labels.
 _EDGES = ("backend/", "testing/", "data/", "viz/", "tour/", "training/")
-_EDGE_FILES = ("cli.py", "__main__.py", "io.py", "classic/tree/encoding.py")
+_EDGE_FILES = ("cli.py", "__main__.py", "io.py", "classic/tree/encoding.py", "classic/_labels.py")
 
 
 def test_no_compute_module_imports_numpy_or_cupy():

@@ -31,6 +31,7 @@ import inspect
 from typing import Any
 
 from .. import backend
+from ._labels import host_accuracy, is_host_strings
 
 
 class BaseEstimator:
@@ -162,13 +163,8 @@ class ClassifierMixin:
         from ..validation import check_labels
 
         p = self.predict(X)
-        if _is_host_strings(p):  # string classes: compared on the host, where they live
-            import numpy as np
-
-            yh = np.asarray(y).astype(str).reshape(-1)
-            if yh.shape[0] != p.shape[0]:
-                raise ValueError(f"y has {yh.shape[0]} entries but X has {p.shape[0]} samples")
-            return float(np.mean(p == yh))
+        if is_host_strings(p):  # string classes: compared on the host, where they live
+            return host_accuracy(p, y)
         xp = backend.namespace(p)
         y = check_labels(y, p.shape[0], like=p)
         # one host scalar: the score is reported as a Python float, as scikit-learn's
@@ -261,80 +257,3 @@ def _same(value: Any, default: Any) -> bool:
         except Exception:  # noqa: BLE001 - an odd __eq__ counts as different
             return False
     return False
-
-
-def encode_classes(y: Any, n_samples: int, like: Any):
-    """Class labels as (classes_, codes): codes int64 (n,) on ``like``'s device.
-
-    Numeric labels: ``classes_`` are their sorted distinct values on the device (a float
-    label must be integral: a continuous target is refused). String labels cannot live
-    on a device, so they are the boundary: ``classes_`` is a sorted NumPy str array on
-    the host, and only the codes go to the device. ``decode_classes`` maps back.
-
-    Parameters
-    ----------
-    y : array, list or NumPy str array (n,)
-        The labels.
-    n_samples : int
-        The number of samples of X they must match.
-    like : array
-        Where the codes go (X).
-
-    Returns
-    -------
-    classes_ (K,), codes int64 (n,)
-    """
-    from ..validation import check_classification_targets, check_labels, warn_column_vector
-
-    if _is_host_strings(y):
-        import numpy as np  # host side: strings never reach a device
-
-        yh = np.asarray(y)
-        if yh.ndim == 2 and yh.shape[1] == 1:
-            warn_column_vector(yh.shape)
-            yh = yh[:, 0]
-        if yh.ndim != 1 or yh.shape[0] != n_samples:
-            raise ValueError(
-                f"y must be 1-D with {n_samples} entries (one per sample), got shape {yh.shape}"
-            )
-        classes, codes = np.unique(yh.astype(str), return_inverse=True)
-        return classes, backend.asarray_like(codes.astype(np.int64), like)
-    y = check_labels(y, n_samples, like=like)
-    check_classification_targets(y)
-    xp = backend.namespace(y)
-    classes, codes = xp.unique_inverse(y)
-    return classes, xp.astype(codes, xp.int64)
-
-
-def decode_classes(classes: Any, k: Any):
-    """classes_[k] for class indices k (n,): on the device, or on the host for strings.
-
-    Parameters
-    ----------
-    classes : array or NumPy str array (K,)
-    k : int array (n,)
-    """
-    if _is_host_strings(classes):
-        return classes[backend.to_numpy(k)]
-    return backend.namespace(k).take(classes, k)
-
-
-def _is_host_strings(y: Any) -> bool:
-    """A NumPy str/object array or a list of strings: labels that stay on the host."""
-    if y is None or (backend.is_array(y) and type(y).__module__ != "numpy"):
-        return False
-    kind = getattr(getattr(y, "dtype", None), "kind", None)
-    if kind is None:
-        try:
-            import numpy as np
-
-            kind = np.asarray(y).dtype.kind
-        except (TypeError, ValueError):
-            return False
-    if kind == "O":  # numbers stored as objects are numbers; anything else stays on the host
-        try:
-            y.astype(float)
-        except (TypeError, ValueError):
-            return True
-        return False
-    return kind in "US"

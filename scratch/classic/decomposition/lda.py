@@ -57,7 +57,8 @@ from ...validation import (
     check_positive,
     check_same_backend,
 )
-from .._base import BaseEstimator, ClassifierMixin, TransformerMixin, decode_classes, encode_classes
+from .._base import BaseEstimator, ClassifierMixin, TransformerMixin
+from .._labels import decode_classes, encode_classes
 from .pca import flip_signs
 
 __all__ = ["LinearDiscriminantAnalysis", "fisher_criterion", "scatter_matrices"]

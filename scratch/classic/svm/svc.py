@@ -42,7 +42,8 @@ from ...validation import (
     check_positive,
     check_same_backend,
 )
-from .._base import BaseEstimator, ClassifierMixin, decode_classes, encode_classes
+from .._base import BaseEstimator, ClassifierMixin
+from .._labels import decode_classes, encode_classes
 from .kernels import KERNELS, KernelRows, gamma_value, kernel_matrix, kernel_rows
 from .smo import ConvergenceWarning, smo
 

@@ -30,7 +30,6 @@ from ... import backend
 from ...validation import (
     _default_float,
     check_array,
-    check_classification_targets,
     check_is_fitted,
     check_labels,
     check_n_features,
@@ -40,9 +39,10 @@ from ...validation import (
     seed_of,
 )
 from .._base import BaseEstimator, ClassifierMixin, RegressorMixin
+from .._labels import decode_classes, encode_classes
 from .builder import GrowData, Limits, grow
 from .criteria import CRITERIA
-from .encoding import encode_fit, encode_labels_host, encode_predict, is_host_table
+from .encoding import encode_fit, encode_predict
 from .pruning import prune, prune_path
 from .splitter import SplitSpec
 from .structure import LEAF
@@ -241,17 +241,7 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseTree):
         encoded = self._encode_fit(X, self.categorical_features)  # validates X first
         Xc = encoded[0]
         n = Xc.shape[0]
-        if y is not None and is_host_table(y):  # string labels: encoded on the host
-            classes, codes = encode_labels_host(y, n, like=Xc)
-        else:
-            y = check_labels(y, n, like=Xc)
-            xp = backend.namespace(y)
-            if xp.isdtype(y.dtype, "real floating") and not bool(
-                backend.to_numpy(xp.all(xp.isfinite(y)))
-            ):
-                raise ValueError("y contains NaN or infinity")
-            check_classification_targets(y)
-            classes, codes = xp.unique_inverse(y)
+        classes, codes = encode_classes(y, n, like=Xc)  # strings stay on the host
         if classes.shape[0] < 2:
             raise ValueError(
                 f"y must hold at least 2 classes to fit a classifier, got only "
@@ -277,10 +267,7 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseTree):
         """The majority class of each sample's leaf (the first class on ties), (n,)."""
         proba = self.predict_proba(X)
         xp = backend.namespace(proba)
-        k = xp.argmax(proba, axis=1)
-        if is_host_table(self.classes_):
-            return self.classes_[backend.to_numpy(k)]
-        return xp.take(self.classes_, k)
+        return decode_classes(self.classes_, xp.argmax(proba, axis=1))
 
 
 class DecisionTreeRegressor(RegressorMixin, _BaseTree):

@@ -157,14 +157,3 @@ def _encode_device(X: Any, cat: list[int], categories: list[Any]):
             )
         cols.append(xp.astype(code, X.dtype))
     return xp.stack(cols, axis=1)
-
-
-def encode_labels_host(y: Any, n: int, like: Any):
-    """Host labels (strings): (classes, a NumPy str array; codes int64 on like's device)."""
-    yh = np.asarray(y)
-    if yh.ndim != 1 or yh.shape[0] != n:
-        raise ValueError(f"y must be 1-D with {n} entries (one per sample), got shape {yh.shape}")
-    classes, codes = np.unique(yh.astype(str), return_inverse=True)
-    xp = backend.namespace(like)
-    ref = xp.zeros((1,), dtype=xp.int64, device=backend.device_of(like))
-    return classes, backend.asarray_like(codes.astype(np.int64), ref)
