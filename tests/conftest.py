@@ -16,6 +16,8 @@ default) and ``dev`` (more examples, random). Choose with HYPOTHESIS_PROFILE.
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -56,21 +58,71 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def _importorskip_or_fail(modname, minversion=None, reason=None, **kwargs):
-    """Under CI an oracle library that is missing fails the run instead of skipping.
+# Which tests lean on an oracle library: every pytest.importorskip call is recorded,
+# against the running test or (at import time) against its module, so the run can say
+# at its end how many oracle tests ran and of which libraries.
+_ORACLE_OF_MODULE: dict[str, set[str]] = {}
+_RUNNING: dict[str, Any] = {"item": None, "libs": set()}
+
+
+def _importorskip(modname, minversion=None, reason=None, **kwargs):
+    """pytest.importorskip, recorded; under CI a missing oracle fails instead of skipping.
 
     pytest.importorskip is kept as the one way tests ask for an optional library; in CI
     (``CI=true``) a missing one is an ImportError, so its tests cannot silently vanish.
     """
+    lib = modname.split(".")[0]
+    if _RUNNING["item"] is not None:
+        _RUNNING["libs"].add(lib)
+    else:  # a module-level call while collecting: every test of that module needs it
+        caller = sys._getframe(1).f_globals.get("__file__", "")
+        _ORACLE_OF_MODULE.setdefault(os.path.abspath(caller), set()).add(lib)
     try:
         return _original_importorskip(modname, minversion=minversion, reason=reason, **kwargs)
     except pytest.skip.Exception as e:
-        raise ImportError(f"CI requires {modname!r} (a test oracle), but: {e}") from None
+        if os.environ.get("CI"):
+            raise ImportError(f"CI requires {modname!r} (a test oracle), but: {e}") from None
+        raise
 
 
 _original_importorskip = pytest.importorskip
-if os.environ.get("CI"):
-    pytest.importorskip = _importorskip_or_fail
+pytest.importorskip = _importorskip
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _RUNNING["item"], _RUNNING["libs"] = item, set()
+    yield
+    _RUNNING["item"] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        libs = _RUNNING["libs"] | _ORACLE_OF_MODULE.get(os.path.abspath(str(item.fspath)), set())
+        outcome.get_result().user_properties.extend(("oracle", lib) for lib in sorted(libs))
+
+
+_ORACLE_PASSED: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report):
+    """On the controller (xdist or not): count the passed tests that used an oracle."""
+    if report.when == "call" and report.passed:
+        libs = {v for k, v in report.user_properties if k == "oracle"}
+        for lib in libs:
+            _ORACLE_PASSED[lib] = _ORACLE_PASSED.get(lib, 0) + 1
+        if libs:
+            _ORACLE_PASSED["*"] = _ORACLE_PASSED.get("*", 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    total = _ORACLE_PASSED.get("*", 0)
+    per_lib = ", ".join(f"{k} {v}" for k, v in sorted(_ORACLE_PASSED.items()) if k != "*")
+    terminalreporter.write_line(
+        f"oracle tests: {total} passed against their reference library ({per_lib or 'none'})"
+    )
 
 
 def pytest_addoption(parser):
