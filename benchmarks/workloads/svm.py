@@ -2,9 +2,12 @@
 
 Data: make_classification(n_samples=n, n_features=20, n_informative=10, random_state=0),
 float64, two classes. Both closures run one full ``fit`` (kernel rows, SMO to the same
-stopping rule m - M <= tol, bias, support vectors). libsvm runs single-threaded C; ours
-is Python driving O(n) device vector ops per SMO iteration plus on-demand kernel rows,
+stopping rule m - M <= tol, bias, support vectors), both with shrinking (the default of
+both SVCs; ours: ``smo_shrinking``). libsvm runs single-threaded C; ours is Python
+driving O(|active set|) device vector ops per SMO iteration plus on-demand kernel rows,
 so the ratio measures the per-iteration overhead of the Array-API formulation.
+``scratch bench --profile svc_2000`` splits our time into selection, kernel rows,
+update, shrink and reconstruct (the marks in smo_shrinking).
 
 ``svc_2000`` and ``svc_10000`` are the two fixed points; the scaling curve (fit time vs
 n, 1k..10k) runs over ``n_samples``; ``scaling_curve(ns, backends)`` times it by hand.

@@ -21,6 +21,13 @@ SMO reads two rows of K per iteration. ``KernelRows`` serves them: from the whol
 matrix when the kernel is precomputed, else computed on demand (one (n, d) x (d,)
 product each) and kept in a least-recently-used cache of as many rows as fit in
 ``cache_size`` MB (libsvm's scheme).
+
+The shrinking engine (``smo_shrinking``) asks for rows over its active set only,
+K_i[A] = (k(x_i, x_t))_{t in A}, A a sorted subset of the indices: ``restrict(A)`` makes
+A current and ``active_row(i)`` serves K_i[A]. A row cached for an earlier, larger set
+A' is cut down to A with one gather at the positions of A in A', as long as A is a
+subset of A' (rows of sets that miss part of A, e.g. after unshrinking, are recomputed).
+``blocks(I, J)`` gives K[I, J], in chunks, for the gradient reconstruction.
 """
 
 from __future__ import annotations
@@ -114,6 +121,129 @@ class KernelRows:
         else:
             self.diag = kernel_diag(X, **self.params)
             self._sq = xp.sum(X * X, axis=1)
+
+    # ------------------------------------------------------------------ the active set
+    def restrict(self, act: Any) -> None:
+        """Serve ``active_row`` over the columns ``act`` (sorted int array (a,)) from now on.
+
+        A row cached for an earlier set A' stays usable while A is a subset of A' (one
+        gather at the positions of A in A', found by binary search and checked here
+        once per earlier set); rows of sets that miss part of A are recomputed.
+        """
+        xp = self._xp
+        if getattr(self, "_act", None) is None:
+            self._gen = -1
+            self._active_cache: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+            self._half_cache: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+            self._acts: dict[int, Any] = {}
+        self._pos: dict[int, Any] = {}  # earlier set -> positions of A within it
+        a = act.shape[0]
+        for g, act_g in list(self._acts.items()):
+            a_g = act_g.shape[0]
+            if a_g >= a:
+                pos = xp.minimum(xp.searchsorted(act_g, act), a_g - 1)
+                # host decision, once per earlier set: is A inside it?
+                if bool(backend.to_numpy(xp.all(xp.take(act_g, pos) == act))):
+                    self._pos[g] = pos
+                    continue
+            del self._acts[g]
+        self._gen += 1
+        self._acts[self._gen] = act
+        self._act = act
+        self._diag_half_act = 0.5 * xp.take(self.diag, act)
+        if not hasattr(self, "_diag_h"):  # once: host copies of the per-row scalars
+            self._diag_h = backend.to_numpy(self.diag).tolist()
+            if self.K is None:
+                self._sq_h = backend.to_numpy(self._sq).tolist()
+        if self.K is None:
+            X_act = xp.take(self.X, act, axis=0)
+            self._sq_act = xp.take(self._sq, act)
+            if self.params.get("kernel") == "rbf":  # 2 gamma X[A] and gamma ||x_t||^2
+                gamma = self.params["gamma"]
+                self._X_act, self._h_act = (2.0 * gamma) * X_act, gamma * self._sq_act
+            else:
+                self._X_act = X_act
+
+    def active_row(self, i: int) -> Any:
+        """K_i[A] (a,) for the current active set A (see ``restrict``); ``i`` a host int."""
+        if self.K is not None:
+            return self._xp.take(self.K[i, :], self._act)
+        return self._cached(self._active_cache, i, self._compute_active)
+
+    def active_half_distances(self, i: int, floor: float) -> Any:
+        """max(||phi(x_i) - phi(x_t)||^2 / 2, floor) = max((K_tt + K_ii) / 2 - K_it, floor)
+        for t in A: SMO's curvature a_it / 2, cached like the rows (same ``floor`` on every
+        call). Measured: saves 3 of the 14 array operations of a shrinking SMO step."""
+        xp = self._xp
+
+        def compute(i):
+            return xp.maximum(
+                (self._diag_half_act + 0.5 * self._diag_h[i]) - self.active_row(i), floor
+            )
+
+        return self._cached(self._half_cache, i, compute)
+
+    def _cached(self, cache: OrderedDict, i: int, compute) -> Any:
+        """A per-row vector over A from ``cache`` (cut down from an earlier A' when A is in
+        A'), else ``compute(i)``; both caches share the budget of ``cache_rows`` vectors."""
+        hit = cache.get(i)
+        if hit is not None and (hit[0] == self._gen or hit[0] in self._pos):
+            cache.move_to_end(i)
+            gen, r = hit
+            if gen == self._gen:
+                return r
+            r = self._xp.take(r, self._pos[gen])
+        else:
+            r = compute(i)
+            if hit is None and len(self._active_cache) + len(self._half_cache) >= self.cache_rows:
+                big = max(self._active_cache, self._half_cache, key=len)
+                big.popitem(last=False)
+        cache[i] = (self._gen, r)
+        return r
+
+    def _compute_active(self, i: int) -> Any:
+        """K_i[A] from X[A]; rbf as exp(min(<2 gamma x_t, x_i> - gamma ||x_t||^2 - gamma
+        ||x_i||^2, 0)): the same exponent as kernel_matrix (clipped where the expansion
+        rounds below 0) in five array operations instead of eight (2 gamma X[A] and
+        gamma ||x_t||^2 are kept per active set, gamma ||x_i||^2 is a host float)."""
+        xp = self._xp
+        x_i = self.X[i, :]
+        if self.params.get("kernel") == "rbf":
+            h_i = self.params["gamma"] * self._sq_h[i]
+            e = xp.matmul(self._X_act, x_i) - (self._h_act + h_i)
+            return xp.exp(xp.minimum(e, 0.0))
+        G = xp.matmul(self._X_act, x_i)
+        return _inner_to_kernel(G, self._sq_act, self._sq[i], **self.params)
+
+    def blocks(self, I: Any, J: Any, max_entries: int = 2**14):
+        """K[I, J] in chunks of rows of I, at most ``max_entries`` entries each: yields
+        (part, K[I[part], J]) with ``part`` a slice of positions in I. Small chunks keep
+        the temporaries in cache and the products below OpenBLAS's threading threshold.
+        Measured on NumPy, rbf, 2 cores under load, K[I, J] beta for 9500 x 1985: 58 ms
+        with 2^14 entries per chunk, 200-430 ms with 2^16-2^20 (threaded small GEMMs
+        stall), 185 ms at once."""
+        xp = self._xp
+        step = max(1, max_entries // max(1, J.shape[0]))
+        if self.K is None:
+            X_J, sq_J = xp.take(self.X, J, axis=0), xp.take(self._sq, J)
+            rbf = self.params.get("kernel") == "rbf"
+            if rbf:
+                gamma = self.params["gamma"]
+                X_J2, h_J = (2.0 * gamma) * X_J, gamma * sq_J
+        for start in range(0, I.shape[0], step):
+            part = slice(start, min(start + step, I.shape[0]))
+            rows = I[part]
+            if self.K is not None:
+                yield part, xp.take(xp.take(self.K, rows, axis=0), J, axis=1)
+                continue
+            X_I = xp.take(self.X, rows, axis=0)
+            G = xp.matmul(X_I, xp.matrix_transpose(X_J2 if rbf else X_J))
+            if rbf:  # the exponent of _compute_active, for a block of rows
+                h_I = gamma * xp.take(self._sq, rows)
+                yield part, xp.exp(xp.minimum((G - h_J) - h_I[:, None], 0.0))
+            else:
+                sq_I = xp.take(self._sq, rows)[:, None]
+                yield part, _inner_to_kernel(G, sq_I, sq_J[None, :], **self.params)
 
     def row(self, i: int) -> Any:
         """K_i, shape (n,), on the device (``i`` is a host int: it keys the cache)."""
