@@ -4,13 +4,18 @@ For each epoch: for each batch (X_b, y_b) of the iterator,
     zero the gradients;  L = loss_fn(model(X_b), y_b);  backpropagate;  optimizer.step(),
 then evaluate on the test set (no graph, eval mode) and, if given, step the scheduler.
 The running loss and training accuracy are summed on the device and brought to the
-host once per epoch (one scalar each). At the end, the loss/accuracy curves are
-written as ``<out_dir>/<name>_curves.png`` and the model as ``<out_dir>/<name>.npz``
-(both atomically).
+host once per epoch (one scalar each). After every epoch the checkpoint
+``<out_dir>/<name>_checkpoint.npz`` (model, optimizer, the RNG's state, epoch, history,
+scheduler; see ``_checkpoint``) replaces the previous one atomically; ``resume=True``
+continues from it, and as every random number (batch order, augmentation) comes from that
+one RNG, a run killed at any point and resumed ends bit for bit where an uninterrupted run
+ends. At the end, the loss/accuracy curves are written as ``<out_dir>/<name>_curves.png``
+and the model as ``<out_dir>/<name>.npz`` (both atomically).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,6 +24,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..io import save_figure
+from ._checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 
 
 def _correct(xp, logits, y):
@@ -87,6 +93,9 @@ def fit(
     out_dir: str | Path | None = None,
     name: str = "model",
     scheduler: Any = None,
+    rng: Any = None,
+    resume: bool = False,
+    config: dict | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` for ``epochs`` passes over ``train_iter``; returns the history.
 
@@ -102,26 +111,56 @@ def fit(
     quiet : bool
         No progress bar.
     out_dir : path, optional
-        Where ``<name>_curves.png`` and the checkpoint ``<name>.npz`` go (none if None).
+        Where ``<name>_curves.png``, the model ``<name>.npz`` and the per-epoch checkpoint
+        ``<name>_checkpoint.npz`` go (nothing written if None).
     name : str
     scheduler : optional, stepped once per epoch
+    rng : scratch.backend.Rng, optional
+        The generator of every random number of an epoch, saved in the checkpoint
+        (default: ``train_iter.rng``).
+    resume : bool
+        Continue from ``<out_dir>/<name>_checkpoint.npz`` when it exists.
+    config : dict, optional
+        JSON-able settings of the run; resuming from a checkpoint of other settings is
+        refused.
 
     Returns
     -------
     dict with lists ``loss``, ``train_acc``, ``test_acc`` (one entry per epoch), the
-    ``seconds`` of training, and the paths ``curves`` and ``checkpoint`` (or None).
+    ``seconds`` of training (this process), and the paths ``curves``, ``model`` and
+    ``checkpoint`` (or None).
     """
     from tqdm.auto import tqdm
 
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     history: dict[str, Any] = {"loss": [], "train_acc": [], "test_acc": []}
+    rng = getattr(train_iter, "rng", None) if rng is None else rng
+    config = json.loads(json.dumps(config or {}))
+    optimizers = {"optimizer": optimizer}
+    folder = Path(out_dir) if out_dir is not None else None
+    ckpt = folder / f"{name}_checkpoint.npz" if folder is not None else None
+    start = 0
+    if resume and ckpt is not None and ckpt.exists():
+        saved = load_checkpoint(ckpt, model, optimizers)
+        if saved.extra.get("config") != config:
+            raise ValueError(
+                f"cannot resume from {ckpt}: it was written by {saved.extra.get('config')}, "
+                f"not {config}"
+            )
+        if rng is not None:
+            if saved.rng_state is None:
+                raise ValueError(f"cannot resume from {ckpt}: it holds no RNG state")
+            set_rng_state(rng, saved.rng_state)
+        if scheduler is not None:
+            scheduler.load_state_dict(saved.extra["scheduler"])
+        start, history = saved.epoch, saved.extra["history"]
     n_batches = len(train_iter) if hasattr(train_iter, "__len__") else None
-    total = None if n_batches is None else n_batches * epochs
+    total = None if n_batches is None else n_batches * max(epochs - start, 0)
     bar = tqdm(total=total, disable=quiet, desc=name, unit="batch", leave=False)
     t0 = time.perf_counter()
     try:
-        for _ in range(epochs):
+        for epoch in range(start + 1, epochs + 1):
             model.train()
             loss_sum = correct = None
             seen = 0
@@ -150,21 +189,29 @@ def fit(
             bar.set_postfix(
                 loss=f"{history['loss'][-1]:.4f}", test=f"{history['test_acc'][-1]:.3f}"
             )
+            if ckpt is not None:
+                extra = {
+                    "history": history,
+                    "scheduler": None if scheduler is None else scheduler.state_dict(),
+                    "config": config,
+                }
+                state = None if rng is None else rng_state(rng)
+                save_checkpoint(ckpt, model, optimizers, state, epoch, extra)
     finally:
         bar.close()
     history["seconds"] = time.perf_counter() - t0
-    history["curves"] = history["checkpoint"] = None
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        history["curves"] = out / f"{name}_curves.png"
+    history["curves"] = history["model"] = history["checkpoint"] = None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        history["curves"] = folder / f"{name}_curves.png"
         plot_curves(
             history,
             history["curves"],
             f"{name}: test accuracy {history['test_acc'][-1]:.3f} after {epochs} epochs",
         )
-        history["checkpoint"] = out / f"{name}.npz"
-        model.save(history["checkpoint"])
+        history["model"] = folder / f"{name}.npz"
+        model.save(history["model"])
+        history["checkpoint"] = ckpt
     return history
 
 
@@ -173,10 +220,11 @@ def add_training_arguments(
 ) -> None:
     """The options every ``scratch train NAME`` has, with the model's own defaults."""
     parser.add_argument("--epochs", type=int, default=epochs, help="passes over the training set")
-    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--batch-size", type=int, default=batch_size, help="samples per step")
     parser.add_argument("--lr", type=float, default=lr, help=lr_help)
     parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
     parser.add_argument("--out", default="train-out", help="folder for curves and checkpoint")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
 
 
 def check_training_arguments(args) -> None:
@@ -194,5 +242,5 @@ def summary(label: str, history: dict) -> str:
     return (
         f"{label}: test accuracy {history['test_acc'][-1]:.4f} after {len(history['loss'])} "
         f"epochs ({history['seconds']:.1f} s); curves {history['curves']}, "
-        f"checkpoint {history['checkpoint']}"
+        f"model {history['model']}, checkpoint {history['checkpoint']}"
     )

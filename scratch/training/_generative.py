@@ -12,8 +12,8 @@ one generator step every ``n_critic``-th batch (counted over the whole run). Aft
   (``epoch/<metric>``, step = epoch);
 - figures: ``<name>_samples_<epoch>.png`` (a grid of digits, or 2-D samples over the
   target density) and ``<name>_curves.png``;
-- the checkpoint ``<name>_checkpoint.npz`` (model, optimizers, epoch, history, written
-  atomically).
+- the checkpoint ``<name>_checkpoint.npz`` (model, optimizers, epoch, history; written
+  atomically and verified on reading, see ``_checkpoint``).
 
 Randomness: epoch e draws every random number (batch order, noise, interpolation
 weights) from a generator seeded by SeedSequence([seed, e]), and its metrics from
@@ -40,6 +40,7 @@ from ..autograd import no_grad
 from ..backend import Backend
 from ..data import BatchIterator
 from ..io import atomic_write_text
+from ._checkpoint import load_checkpoint, save_checkpoint
 
 KINDS = ("vae", "gan", "wgan", "wgan-gp")
 DATASETS = ("digits", "ring8", "grid25", "swissroll")
@@ -102,42 +103,6 @@ def make_optimizers(model, kind: str, lr: float | None, lr_g: float | None, lr_d
 def _seed(*words: int) -> int:
     """An int seed from SeedSequence(words): independent streams per (seed, epoch, ...)."""
     return int(np.random.SeedSequence(list(words)).generate_state(1)[0])
-
-
-# ---- checkpoints ---------------------------------------------------------------------------
-def save_checkpoint(path: Path, model, optimizers: dict, meta: dict) -> None:
-    """Model state, optimizer states and ``meta`` (JSON) in one .npz, written atomically."""
-    arrays = {f"model.{k}": v for k, v in model.state_dict().items()}
-    opt_meta = {}
-    for name, opt in optimizers.items():
-        sd = opt.state_dict()
-        scalars: dict[str, dict] = {}
-        for i, s in sd["state"].items():
-            for k, v in s.items():
-                if backend.is_array(v):
-                    arrays[f"optim.{name}.{i}.{k}"] = v
-                else:
-                    scalars.setdefault(str(i), {})[k] = v
-        opt_meta[name] = {"param_groups": sd["param_groups"], "scalars": scalars}
-    arrays["meta"] = np.array(json.dumps({**meta, "optimizers": opt_meta}))
-    backend.save_npz(path, arrays)
-
-
-def load_checkpoint(path: Path, model, optimizers: dict) -> dict:
-    """Restore what ``save_checkpoint`` wrote into ``model`` and ``optimizers``; returns meta."""
-    stored = backend.load_npz(path)
-    meta = json.loads(str(stored.pop("meta")))
-    model.load_state_dict({k[6:]: v for k, v in stored.items() if k.startswith("model.")})
-    for name, opt in optimizers.items():
-        om = meta["optimizers"][name]
-        state: dict[int, dict] = {int(i): dict(s) for i, s in om["scalars"].items()}
-        prefix = f"optim.{name}."
-        for k, v in stored.items():
-            if k.startswith(prefix):
-                i, key = k[len(prefix) :].split(".", 1)
-                state.setdefault(int(i), {})[key] = v
-        opt.load_state_dict({"state": state, "param_groups": om["param_groups"]})
-    return meta
 
 
 # ---- logging -------------------------------------------------------------------------------
@@ -297,12 +262,13 @@ def train_generative(
     out = Path(out_dir) if out_dir is not None else None
     ckpt = out / f"{name}_checkpoint.npz" if out is not None else None
     if resume and ckpt is not None and ckpt.exists():
-        meta = load_checkpoint(ckpt, model, optimizers)
-        if meta["config"] != json.loads(json.dumps(config)):
+        saved = load_checkpoint(ckpt, model, optimizers)
+        if saved.extra["config"] != json.loads(json.dumps(config)):
             raise ValueError(
-                f"cannot resume from {ckpt}: it was written by {meta['config']}, not {config}"
+                f"cannot resume from {ckpt}: it was written by {saved.extra['config']}, "
+                f"not {config}"
             )
-        start, step, history = meta["epoch"], meta["step"], meta["history"]
+        start, step, history = saved.epoch, saved.extra["step"], saved.extra["history"]
     writer = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -363,8 +329,10 @@ def train_generative(
                 _write_csv(out / f"{name}_metrics.csv", history)
                 if writer is not None:
                     writer.flush()
-                meta = {"epoch": epoch, "step": step, "history": history, "config": config}
-                save_checkpoint(ckpt, model, optimizers, meta)
+                # the RNG state at an epoch boundary is the seed schedule (module docstring)
+                rng_words = {"seed_words": [seed, epoch]}
+                extra = {"step": step, "history": history, "config": config}
+                save_checkpoint(ckpt, model, optimizers, rng_words, epoch, extra)
     finally:
         bar.close()
         if writer is not None:

@@ -8,7 +8,8 @@ The network reads each digit as a 1x8x8 image (pixels / 16):
 trained with Adam on the cross-entropy in float32, with on-device augmentation (random
 shifts of up to one pixel and rotations of up to 10 degrees) and a cosine learning-rate
 schedule; the test accuracy on the 360 held-out images is reported per epoch. Writes
-``<out>/cnn_curves.png`` and the checkpoint ``<out>/cnn.npz``.
+``<out>/cnn_curves.png``, the model ``<out>/cnn.npz`` and, after every epoch, the
+resumable checkpoint ``<out>/cnn_checkpoint.npz`` (``--resume``).
 
     scratch train cnn --backend strict --epochs 15 --out train-out
 """
@@ -76,10 +77,13 @@ def train(
     train_limit: int | None = None,
     out_dir: str | None = None,
     quiet: bool = True,
+    resume: bool = False,
 ) -> tuple[nn.Module, dict]:
     """Train the CNN on the digits; returns (model, history) (see ``_common.fit``).
 
     ``train_limit`` keeps only the first images of the training split (quick runs).
+    ``resume`` continues from ``<out_dir>/cnn_checkpoint.npz`` (same settings and epochs:
+    the cosine schedule's length).
     """
     from ..backend import resolve as resolve_backend
 
@@ -106,6 +110,17 @@ def train(
         out_dir=out_dir,
         name="cnn",
         scheduler=sched,
+        rng=rng,
+        resume=resume,
+        config={
+            "seed": seed,
+            "batch_size": batch_size,
+            "lr": lr,
+            "epochs": epochs,  # the cosine schedule's length
+            "augment": augment,
+            "widths": list(widths),
+            "train_limit": train_limit,
+        },
     )
     return model, history
 
@@ -128,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         augment=not args.no_augment,
         out_dir=args.out,
         quiet=args.quiet,
+        resume=args.resume,
     )
     print(summary("cnn", h))
     return 0

@@ -3,7 +3,8 @@
 The model is  logits = W_3 relu(W_2 relu(W_1 x + b_1) + b_2) + b_3  on pixels scaled
 to [0, 1] (x = counts / 16), trained on the fixed 1437-image split with mini-batch
 Adam on the cross-entropy, in float32; the test accuracy on the 360 held-out images
-is reported per epoch. Writes ``<out>/mlp_curves.png`` and the checkpoint ``<out>/mlp.npz``.
+is reported per epoch. Writes ``<out>/mlp_curves.png``, the model ``<out>/mlp.npz`` and,
+after every epoch, the resumable checkpoint ``<out>/mlp_checkpoint.npz`` (``--resume``).
 
     scratch train mlp --backend strict --epochs 20 --out train-out
 """
@@ -57,8 +58,12 @@ def train(
     hidden: tuple[int, ...] = (256, 256),
     out_dir: str | None = None,
     quiet: bool = True,
+    resume: bool = False,
 ) -> tuple[nn.Module, dict]:
-    """Train the MLP on the digits; returns (model, history) (see ``_common.fit``)."""
+    """Train the MLP on the digits; returns (model, history) (see ``_common.fit``).
+
+    ``resume`` continues from ``<out_dir>/mlp_checkpoint.npz`` (same settings, any epochs).
+    """
     from ..backend import resolve as resolve_backend
 
     bk = resolve_backend(backend)
@@ -79,6 +84,9 @@ def train(
         quiet=quiet,
         out_dir=out_dir,
         name="mlp",
+        rng=rng,
+        resume=resume,
+        config={"seed": seed, "batch_size": batch_size, "lr": lr, "hidden": list(hidden)},
     )
     return model, history
 
@@ -105,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         hidden=hidden,
         out_dir=args.out,
         quiet=args.quiet,
+        resume=args.resume,
     )
     print(summary(f"mlp {'-'.join(str(s) for s in (64, *hidden, 10))}", h))
     return 0
