@@ -30,12 +30,38 @@ def _umask() -> int:
     return mask
 
 
+def _fsync_directory(folder: Path) -> None:
+    """fsync a folder so a rename inside it is on disk (a no-op where folders can't be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_open(path, mode: str = "wb"):
     """Open a temporary sibling of ``path`` for writing; it replaces ``path`` on success.
 
     The file gets the mode an ordinary ``open`` would give it (0666 less the umask),
     not mkstemp's private 0600: shared figures and results stay readable to others.
+
+    Parameters
+    ----------
+    path : str or Path
+        The target file (its directory is created when missing).
+    mode : str
+        A write mode of ``open`` ("wb" or "w").
+
+    Yields
+    ------
+    file
+        The open temporary file; on an exception it is removed and ``path`` is untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +73,7 @@ def atomic_open(path, mode: str = "wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_directory(path.parent)  # the rename itself survives a power loss
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -54,17 +81,43 @@ def atomic_open(path, mode: str = "wb"):
 
 
 def atomic_write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see ``atomic_open``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The target file (its directory is created when missing).
+    text : str
+        The file's whole content.
+    """
     with atomic_open(path, "w") as f:
         f.write(text)
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see ``atomic_open``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The target file (its directory is created when missing).
+    data : bytes
+        The file's whole content.
+    """
     with atomic_open(path, "wb") as f:
         f.write(data)
 
 
 def save_figure(fig, path) -> None:
-    """Save a matplotlib figure as PNG atomically, then close it."""
+    """Save a matplotlib figure as PNG atomically, then close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    path : str or Path
+        The target file (its directory is created when missing).
+    """
     import matplotlib.pyplot as plt
 
     with atomic_open(path, "wb") as f:
@@ -77,6 +130,13 @@ def save_npz(path, arrays: dict[str, Any]) -> None:
 
     Each array is copied to the host with ``backend.to_numpy`` first (the one explicit
     transfer); ``load_npz`` gives them back as NumPy arrays.
+
+    Parameters
+    ----------
+    path : str or Path
+        The target file (its directory is created when missing).
+    arrays : dict of str to array
+        The arrays, of any backend, by name.
     """
     host = {k: to_numpy(v) for k, v in arrays.items()}
     with atomic_open(path, "wb") as f:
@@ -85,6 +145,11 @@ def save_npz(path, arrays: dict[str, Any]) -> None:
 
 def load_npz(path) -> dict[str, np.ndarray]:
     """Read a .npz written by ``save_npz`` into host arrays.
+
+    Parameters
+    ----------
+    path : str or Path
+        An .npz file.
 
     Raises
     ------

@@ -76,9 +76,8 @@ def rng_state(rng: Rng) -> dict | None:
         NumPy's ``bit_generator.state`` (numpy, strict, torch); None where the backend's
         generator exposes no such dict (CuPy), and a resume from it is refused.
     """
-    bit_generator = getattr(rng._gen, "bit_generator", None)  # Rng keeps its generator here
-    state = getattr(bit_generator, "state", None)
-    return json.loads(json.dumps(state)) if isinstance(state, dict) else None
+    state = rng.get_state()
+    return json.loads(json.dumps(state)) if state is not None else None
 
 
 def set_rng_state(rng: Rng, state: dict) -> None:
@@ -91,7 +90,7 @@ def set_rng_state(rng: Rng, state: dict) -> None:
     state : dict
         As returned by ``rng_state``.
     """
-    rng._gen.bit_generator.state = state
+    rng.set_state(state)
 
 
 def payload_sha256(arrays: dict[str, np.ndarray]) -> str:

@@ -200,7 +200,8 @@ def test_a_plain_model_file_is_not_taken_for_a_checkpoint(tmp_path):
 
 def test_the_new_file_is_fsynced_beside_the_old_one_then_renamed_over_it(tmp_path, monkeypatch):
     """The order that makes the write atomic and durable: write a temporary sibling,
-    fsync it, os.replace it onto the target (never write the target in place)."""
+    fsync it, os.replace it onto the target (never write the target in place), then
+    fsync the folder so the rename itself is on disk."""
     path = tmp_path / "c.npz"
     _save(path)
     events = []
@@ -217,9 +218,10 @@ def test_the_new_file_is_fsynced_beside_the_old_one_then_renamed_over_it(tmp_pat
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     _save(path)
-    assert [e[0] for e in events] == ["fsync", "replace"]
-    (_, synced), (_, src, dst) = events
+    assert [e[0] for e in events] == ["fsync", "replace", "fsync"]
+    (_, synced), (_, src, dst), (_, folder) = events
     assert synced == src and dst == str(path) and os.path.dirname(src) == str(tmp_path)
+    assert folder == str(tmp_path)
 
 
 def test_a_crash_before_the_rename_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
