@@ -28,7 +28,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import machine
+from scratch.cli import HelpParser
+
+from . import machine, report
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = ("image_io", "gpu_memory")
@@ -41,9 +43,12 @@ PROFILES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = HelpParser(
         prog="scratch bench",
-        description="Benchmarks of scratch against its peers (see benchmarks/README.md).",
+        description="Benchmarks of scratch against its peers (see benchmarks/README.md).\n\n"
+        "  scratch bench slurm [--dry-run] ...  the same benchmarks as a Slurm job array,\n"
+        "                                       one task per workload "
+        "(scratch bench slurm --help)",
     )
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes (minutes on a CPU)")
@@ -52,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         action="append",
         metavar="NAME[,NAME]",
-        help="workloads, families or studies (image_io, gpu_memory) to run",
+        help="workloads, families or studies (image_io, gpu_memory) to run (default: all)",
     )
     p.add_argument(
         "--backends",
@@ -63,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--peers", action=argparse.BooleanOptionalAction, default=True, help="time the peers"
     )
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats per cell")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed repeats per cell (default: "
+        + ", ".join(f"{k} {v['repeats']}" for k, v in PROFILES.items())
+        + ", each profile stopping early after its time budget)",
+    )
     p.add_argument(
         "--out", default=None, help="output folder (default benchmarks/results/<machine>)"
     )
@@ -75,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--list", action="store_true", help="list workloads and studies, then exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
+    p.add_argument(
+        "--profile",
+        metavar="WORKLOAD",
+        default=None,
+        help="time one workload's phases (unfold, GEMM, fold, layout, bias, ...) on numpy "
+        "instead of the benchmarks; writes profile_WORKLOAD.md into --out "
+        "(default benchmarks/results/profiles)",
+    )
     p.add_argument(
         "--keep-blas-env",
         action="store_true",
@@ -101,6 +121,28 @@ def _reexec_without_blas_env(argv: list[str]) -> int | None:
     return subprocess.call(cmd, env=env)
 
 
+def list_rows(suite) -> list[tuple[str, str, str, str]]:
+    """(name, family, peers, sizes) of every workload, study and broken module, header first."""
+    rows = [("NAME", "FAMILY", "PEERS", "SIZES")]
+    for w in suite.workloads:
+        sizes = ", ".join(f"{k}: {report.size_text(v)}" for k, v in w.sizes.items())
+        rows.append((w.name, w.family, ", ".join(w.peers) or "no peer", sizes))
+    rows += [(s, "study", "-", "-") for s in suite.studies]
+    rows += [(k, "BROKEN", "-", str(v)) for k, v in suite.load_errors.items()]
+    return rows
+
+
+def list_text(suite) -> str:
+    """``--list``: one line per row of ``list_rows``, each column starting at one offset.
+
+    A column is as wide as its widest cell plus two spaces; the last one (the sizes)
+    runs to the end of the line.
+    """
+    rows = list_rows(suite)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("".join(cell.ljust(w + 2) for cell, w in zip(r, widths)) + r[-1] for r in rows)
+
+
 def _split(values: list[str] | None) -> list[str]:
     return [n.strip() for item in values or [] for n in item.split(",") if n.strip()]
 
@@ -122,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if machine.blas_env_to_clean() and not args.keep_blas_env:
         return _reexec_without_blas_env(argv)
+    if args.profile:
+        from . import profile
+
+        size_name = "tiny" if args.tiny else "quick" if args.quick else "full"
+        try:
+            return profile.main(args.profile, size_name, args.repeats, args.out)
+        except ValueError as e:
+            print(f"scratch bench: error: {e}", file=sys.stderr)
+            return 2
     from .suite import Suite
 
     try:
@@ -130,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scratch bench: error: {e}", file=sys.stderr)
         return 2
     if args.list:
-        suite.print_list()
+        print(list_text(suite))
         return 0
     t0 = time.perf_counter()
     results = suite.run()

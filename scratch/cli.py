@@ -202,6 +202,10 @@ class HelpParser(argparse.ArgumentParser):
     def __init__(self, *args, formatter_class: type = HelpFormatter, **kwargs):
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
+    def error(self, message: str):
+        """A bad flag or value: one line on stderr (where to find the usage), exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = HelpParser(prog="scratch", description=plain(__doc__))
@@ -267,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (backend.BackendError, ValueError) as e:
+    except (backend.BackendError, ValueError, TypeError) as e:
         print(f"scratch: error: {e}", file=sys.stderr)
         return 2
 

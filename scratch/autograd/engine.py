@@ -89,9 +89,21 @@ def _backprop(outputs, grad_outputs, create_graph, retain_graph):
             gxs = f.backward(*gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            for x, gx in zip(f.inputs, gxs):
+            for i, (x, gx) in enumerate(zip(f.inputs, gxs)):
                 if gx is None or not x.requires_grad:
                     continue
+                if not isinstance(gx, Tensor) or gx.data.shape != x.data.shape:
+                    got = (
+                        f"a gradient of shape {tuple(gx.shape)}"
+                        if isinstance(gx, Tensor)
+                        else f"a {type(gx).__name__}"
+                    )
+                    raise TypeError(
+                        f"{type(f).__name__}.backward returned {got} for input {i} of shape "
+                        f"{tuple(x.shape)}: return one Tensor of its input's shape (or None) "
+                        "per input (wrap arrays in Tensor; sum a broadcast input's gradient "
+                        "over the broadcast axes)"
+                    )
                 k = id(x)
                 adj[k] = gx if k not in adj else adj[k] + gx
                 keep[k] = x
@@ -138,6 +150,17 @@ def backward(tensor, grad_output=None, retain_graph=None, create_graph: bool = F
     ``retain_graph=True``). Non-leaf tensors get ``.grad`` only after ``retain_grad()``.
     ``retain_graph`` (default ``create_graph``) keeps the graph for another backward;
     otherwise it is freed as it is walked.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The output L (requires grad).
+    grad_output : Tensor or array, optional
+        dL/d tensor, the vector of the vector-Jacobian product (default: 1 for a scalar).
+    retain_graph : bool, optional
+        Keep the graph for another backward (default: ``create_graph``).
+    create_graph : bool
+        Record the backward pass as a graph, for higher derivatives.
     """
     if not tensor.requires_grad:
         raise RuntimeError("backward(): the tensor does not require grad and has no grad_fn")

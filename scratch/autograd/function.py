@@ -25,12 +25,24 @@ _state = threading.local()
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations record a graph now (per thread; True unless switched off).
+
+    Returns
+    -------
+    bool
+    """
     return getattr(_state, "enabled", True)
 
 
 @contextlib.contextmanager
 def set_grad_enabled(mode: bool):
-    """Switch graph recording on or off inside a ``with`` block."""
+    """Switch graph recording on or off inside a ``with`` block.
+
+    Parameters
+    ----------
+    mode : bool
+        True records the graph, False computes without it; restored on leaving the block.
+    """
     old = is_grad_enabled()
     _state.enabled = bool(mode)
     try:
@@ -45,6 +57,12 @@ def no_grad():
 
 
 def enable_grad():
+    """``with enable_grad():`` records the graph again inside a ``no_grad`` block.
+
+    Returns
+    -------
+    context manager
+    """
     return set_grad_enabled(True)
 
 
@@ -87,7 +105,26 @@ class Function:
         self.saved = values
 
     def forward(self, *xs):
+        """The operation on raw arrays (subclasses define it); returns an array or a tuple.
+
+        Parameters
+        ----------
+        *xs : arrays
+            The inputs' arrays, in call order.
+        """
         raise NotImplementedError
 
     def backward(self, *gys):
+        """The chain rule: dL/dx_i from dL/dy_j, as Tensors (subclasses define it).
+
+        Parameters
+        ----------
+        *gys : Tensor
+            dL/dy_j, one per output.
+
+        Returns
+        -------
+        Tensor, or tuple of Tensor or None
+            dL/dx_i, one per input (None where an input needs no gradient).
+        """
         raise NotImplementedError

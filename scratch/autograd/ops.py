@@ -67,6 +67,15 @@ class BroadcastTo(Function):
 
 
 def sum_to(x, shape) -> Tensor:
+    """Sum ``x`` down to ``shape``: the adjoint of broadcast_to (the gradient of a broadcast).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input whose shape broadcasts from ``shape``.
+    shape : tuple of int
+        The target shape; leading axes are summed away, axes of length 1 kept with keepdims.
+    """
     x = as_tensor(x)
     if x.shape == tuple(shape):
         return x
@@ -74,6 +83,15 @@ def sum_to(x, shape) -> Tensor:
 
 
 def broadcast_to(x, shape) -> Tensor:
+    """``x`` broadcast to ``shape``; backward sums back with ``sum_to``.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    shape : tuple of int
+        A shape that ``x.shape`` broadcasts to.
+    """
     x = as_tensor(x)
     if x.shape == tuple(shape):
         return x
@@ -226,46 +244,125 @@ class AsType(Function):
 
 
 def add(a, b) -> Tensor:
+    """a + b, broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor, array or scalar
+        The operands (at least one a Tensor or array).
+    """
     return Add()(a, b)
 
 
 def sub(a, b) -> Tensor:
+    """a - b, broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor, array or scalar
+        The operands.
+    """
     return Sub()(a, b)
 
 
 def mul(a, b) -> Tensor:
+    """a * b elementwise, broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor, array or scalar
+        The operands.
+    """
     return Mul()(a, b)
 
 
 def div(a, b) -> Tensor:
+    """a / b elementwise, broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor, array or scalar
+        The operands.
+    """
     return Div()(a, b)
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the math name
+    """a ** b elementwise, broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor, array or scalar
+        Base and exponent.
+    """
     return Pow()(a, b)
 
 
 def neg(x) -> Tensor:
+    """-x.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    """
     return Neg()(x)
 
 
 def exp(x) -> Tensor:
+    """e^x elementwise; d/dx e^x = e^x.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    """
     return Exp()(x)
 
 
 def log(x) -> Tensor:
+    """The natural logarithm elementwise; d/dx log x = 1 / x.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input (positive).
+    """
     return Log()(x)
 
 
 def sqrt(x) -> Tensor:
+    """sqrt(x) elementwise; d/dx sqrt(x) = 1 / (2 sqrt(x)).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input (non-negative).
+    """
     return Sqrt()(x)
 
 
 def abs(x) -> Tensor:  # noqa: A001 - the math name
+    """|x| elementwise; d/dx |x| = sign(x) (0 at x = 0, as in PyTorch).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    """
     return Abs()(x)
 
 
 def astype(x, dtype) -> Tensor:
+    """``x`` cast to ``dtype``; the gradient is cast back to x's dtype.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    dtype : dtype
+        The target dtype of x's namespace.
+    """
     x = as_tensor(x)
     if x.dtype == dtype:
         return x
@@ -338,11 +435,32 @@ class MaxMin(Function):
 
 
 def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the math name
+    """The sum over ``axis``; backward broadcasts gy back to x's shape.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    axis : int, tuple of int or None
+        The axes reduced (None: all).
+    keepdims : bool
+        Keep the reduced axes with length 1.
+    """
     return Sum(axis, keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False) -> Tensor:
-    """mean = sum / n, where n is the number of elements reduced (the 1/n is in the graph)."""
+    """mean = sum / n, where n is the number of elements reduced (the 1/n is in the graph).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    axis : int, tuple of int or None
+        The axes reduced (None: all).
+    keepdims : bool
+        Keep the reduced axes with length 1.
+    """
     x = as_tensor(x)
     axes = _norm_axes(axis, x.ndim)
     n = math.prod(x.shape[a] for a in axes)
@@ -350,10 +468,32 @@ def mean(x, axis=None, keepdims=False) -> Tensor:
 
 
 def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the math name
+    """The maximum over ``axis``; gy goes to the arg-max entries (shared equally by ties).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    axis : int, tuple of int or None
+        The axes reduced (None: all).
+    keepdims : bool
+        Keep the reduced axes with length 1.
+    """
     return MaxMin(axis, keepdims, "max")(x)
 
 
 def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the math name
+    """The minimum over ``axis``; gy goes to the arg-min entries (shared equally by ties).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    axis : int, tuple of int or None
+        The axes reduced (None: all).
+    keepdims : bool
+        Keep the reduced axes with length 1.
+    """
     return MaxMin(axis, keepdims, "min")(x)
 
 
@@ -398,6 +538,15 @@ class Transpose(Function):
 
 
 def reshape(x, shape) -> Tensor:
+    """``x`` with a new shape of the same size; backward reshapes gy back.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    shape : tuple of int
+        The new shape; one entry may be -1 (inferred).
+    """
     x = as_tensor(x)
     shape = tuple(shape)
     if x.shape == shape:
@@ -405,26 +554,61 @@ def reshape(x, shape) -> Tensor:
     known = math.prod(d for d in shape if d != -1)
     fits = x.size % known == 0 if -1 in shape and known else x.size == known
     if builtins.sum(d == -1 for d in shape) > 1 or not fits:
-        raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}")
+        raise ValueError(
+            f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}"
+        )
     return Reshape(shape)(x)
 
 
 def transpose(x, axes=None) -> Tensor:
+    """``x`` with its axes permuted; backward applies the inverse permutation.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    axes : sequence of int, optional
+        The permutation (None: reverse the axes).
+    """
     return Transpose(None if axes is None else tuple(axes))(x)
 
 
 def permute(x, axes) -> Tensor:
+    """``x`` with its axes permuted (torch's name for ``transpose(x, axes)``).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    axes : sequence of int
+        The permutation.
+    """
     return transpose(x, axes)
 
 
 def matrix_transpose(x) -> Tensor:
-    """Swap the last two axes."""
+    """Swap the last two axes.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input with at least 2 axes.
+    """
     x = as_tensor(x)
     perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
     return transpose(x, perm)
 
 
 def flatten(x, start_dim=1) -> Tensor:
+    """``x`` with the axes from ``start_dim`` on merged into one.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    start_dim : int
+        The first merged axis (default 1: keep the batch axis).
+    """
     x = as_tensor(x)
     return reshape(x, x.shape[:start_dim] + (-1,))
 
@@ -534,6 +718,15 @@ class GetItemGrad(Function):
 
 
 def getitem(x, key) -> Tensor:
+    """x[key] (basic and integer-array indexing); backward scatters gy into zeros of x's shape.
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    key : int, slice, Ellipsis, None, array or tuple of these
+        The index, as for the array (Tensors in it are used by their arrays).
+    """
     return GetItem(_raw_key(key))(x)
 
 
@@ -573,6 +766,15 @@ class Stack(Function):
 
 
 def concatenate(xs, axis=0) -> Tensor:
+    """The Tensors joined along an existing ``axis``; each gets its slice of gy back.
+
+    Parameters
+    ----------
+    xs : sequence of Tensor
+        Same shapes except along ``axis``.
+    axis : int
+        The joining axis.
+    """
     return Concat(axis)(*xs)
 
 
@@ -580,6 +782,15 @@ concat = concatenate
 
 
 def stack(xs, axis=0) -> Tensor:
+    """The Tensors joined along a new ``axis``; each gets its slice of gy back.
+
+    Parameters
+    ----------
+    xs : sequence of Tensor
+        Equal shapes.
+    axis : int
+        The position of the new axis.
+    """
     return Stack(axis)(*xs)
 
 
@@ -606,6 +817,15 @@ class Where(Function):
 
 
 def where(cond, a, b) -> Tensor:
+    """a where ``cond`` else b, broadcasting; gy flows to the chosen operand.
+
+    Parameters
+    ----------
+    cond : bool array or Tensor
+        The selector (a constant of the graph).
+    a, b : Tensor, array or scalar
+        The values taken where cond is true and false.
+    """
     cond = cond.data if isinstance(cond, Tensor) else cond
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     return Where(cond)(as_tensor(a, like), as_tensor(b, like))
@@ -633,6 +853,15 @@ class Clip(Function):
 
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - numpy's names
+    """min(max(x, min), max); gy flows where min <= x <= max (PyTorch's clamp).
+
+    Parameters
+    ----------
+    x : Tensor or array
+        Input.
+    min, max : float, optional
+        The bounds (None: unbounded on that side).
+    """
     return Clip(min, max)(x)
 
 
@@ -659,7 +888,13 @@ class MatMul(Function):
 
 
 def matmul(a, b) -> Tensor:
-    """Matrix product; 1-D operands are promoted to a row/column and squeezed back."""
+    """Matrix product; 1-D operands are promoted to a row/column and squeezed back.
+
+    Parameters
+    ----------
+    a, b : Tensor or array
+        Operands with at least one axis; a's last axis must match b's contracted axis.
+    """
     like = a if isinstance(a, Tensor) else b
     a, b = as_tensor(a, like), as_tensor(b, like)
     if a.ndim == 0 or b.ndim == 0:

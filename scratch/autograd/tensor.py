@@ -89,6 +89,13 @@ class Tensor:
 
     # ---- gradient bookkeeping ----------------------------------------------------------
     def requires_grad_(self, mode: bool = True) -> Tensor:
+        """Switch gradient tracking on or off, in place; returns self.
+
+        Parameters
+        ----------
+        mode : bool
+            The new ``requires_grad`` (True only for floating dtypes).
+        """
         if mode and not self.xp.isdtype(self.dtype, ("real floating", "complex floating")):
             raise TypeError(f"only floating tensors can require grad, got dtype {self.dtype}")
         self.requires_grad = bool(mode)
@@ -103,10 +110,21 @@ class Tensor:
         return Tensor(self.data)
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
-        """dL/dx into ``x.grad`` for every leaf x (see ``scratch.autograd.backward``)."""
+        """dL/dx into ``x.grad`` for every leaf x (see ``scratch.autograd.backward``).
+
+        Parameters
+        ----------
+        gradient : Tensor or array, optional
+            dL/d self, the vector of the vector-Jacobian product (default: 1 for a scalar).
+        retain_graph : bool, optional
+            Keep the graph for another backward (default: ``create_graph``).
+        create_graph : bool
+            Record the backward pass as a graph, for higher derivatives.
+        """
         engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``grad = None``)."""
         self.grad = None
 
     # ---- conversion --------------------------------------------------------------------
@@ -121,6 +139,13 @@ class Tensor:
         return self.numpy().reshape(()).item()
 
     def astype(self, dtype) -> Tensor:
+        """This tensor cast to ``dtype`` (differentiable: the gradient is cast back).
+
+        Parameters
+        ----------
+        dtype : dtype
+            A dtype of this tensor's namespace.
+        """
         return ops.astype(self, dtype)
 
     # ---- operators (graph-building, see autograd.ops) -----------------------------------
@@ -199,15 +224,51 @@ class Tensor:
 
     # ---- methods ------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
+        """The sum over ``axis`` (see ``scratch.functional.sum``).
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None
+            The axes reduced (None: all).
+        keepdims : bool
+            Keep the reduced axes with length 1.
+        """
         return ops.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """The mean over ``axis`` (see ``scratch.functional.mean``).
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None
+            The axes reduced (None: all).
+        keepdims : bool
+            Keep the reduced axes with length 1.
+        """
         return ops.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """The maximum over ``axis`` (see ``scratch.functional.max``).
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None
+            The axes reduced (None: all).
+        keepdims : bool
+            Keep the reduced axes with length 1.
+        """
         return ops.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """The minimum over ``axis`` (see ``scratch.functional.min``).
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None
+            The axes reduced (None: all).
+        keepdims : bool
+            Keep the reduced axes with length 1.
+        """
         return ops.min(self, axis, keepdims)
 
     def exp(self):
@@ -240,6 +301,13 @@ class Tensor:
         return ops.transpose(self, None)
 
     def clip(self, min=None, max=None):  # noqa: A002 - torch's names
+        """Values clipped to [min, max] (PyTorch's clamp; see ``scratch.functional.clip``).
+
+        Parameters
+        ----------
+        min, max : float, optional
+            The bounds (None: unbounded on that side).
+        """
         return ops.clip(self, min, max)
 
 
@@ -247,7 +315,15 @@ backend.register_tensor_type(Tensor)  # backend sees .data of Tensors (and Param
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """``x`` as a Tensor; Python numbers take the dtype and device of ``like``."""
+    """``x`` as a Tensor; Python numbers take the dtype and device of ``like``.
+
+    Parameters
+    ----------
+    x : Tensor, array or Python number
+        Returned as is when a Tensor; wrapped otherwise.
+    like : Tensor, optional
+        Gives a Python number its dtype and device.
+    """
     if isinstance(x, Tensor):
         return x
     if backend.is_host_scalar(x) and like is not None:

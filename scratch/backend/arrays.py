@@ -28,7 +28,13 @@ _NAMESPACE_OF_TYPE: dict[type, Any] = {}
 
 
 def is_array(x: Any) -> bool:
-    """True for an array of any supported library (not a Python scalar, not a Tensor)."""
+    """True for an array of any supported library (not a Python scalar, not a Tensor).
+
+    Parameters
+    ----------
+    x : object
+        Anything.
+    """
     t = type(x)
     known = _IS_ARRAY.get(t)
     if known is None:
@@ -100,14 +106,26 @@ def namespace(*arrays: Any):
 
 
 def device_of(x: Any):
-    """The device an array lives on."""
+    """The device an array lives on.
+
+    Parameters
+    ----------
+    x : array or Tensor
+        An array of any supported library (a Tensor is looked through to its array).
+    """
     if type(x) is np.ndarray:  # fast path: NumPy lives on the cpu
         return "cpu"
     return array_api_compat.device(_unwrap(x))
 
 
 def backend_name(x: Any) -> str:
-    """The scratch backend name of an array: numpy, cupy, torch or strict."""
+    """The scratch backend name of an array: numpy, cupy, torch or strict.
+
+    Parameters
+    ----------
+    x : array or Tensor
+        An array of any supported library (a Tensor is looked through to its array).
+    """
     x = _unwrap(x)
     if array_api_compat.is_numpy_array(x):
         return "numpy"
@@ -121,7 +139,13 @@ def backend_name(x: Any) -> str:
 
 
 def to_numpy(x: Any) -> np.ndarray:
-    """Copy an array of any backend to a NumPy array on the host (the one explicit way back)."""
+    """Copy an array of any backend to a NumPy array on the host (the one explicit way back).
+
+    Parameters
+    ----------
+    x : array or Tensor
+        An array of any supported library (a Tensor is looked through to its array).
+    """
     x = _unwrap(x)
     if isinstance(x, np.ndarray) or np.isscalar(x):
         return np.asarray(x)

@@ -58,6 +58,11 @@ def working_set_bytes(x: Any) -> int | None:
     CPU libraries (numpy, strict, torch on the cpu) get the CPU working set in force
     (``CPU_WORKING_SET`` unless a ``working_set`` block says otherwise); a GPU gets None,
     since one launch over the whole batch beats many small ones there.
+
+    Parameters
+    ----------
+    x : array or Tensor
+        An array of any supported library (a Tensor is looked through to its array).
     """
     name = backend_name(x)
     if name == "cupy" or (name == "torch" and getattr(device_of(x), "type", "cpu") != "cpu"):

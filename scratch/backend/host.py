@@ -20,13 +20,25 @@ def _c_contiguous(a: np.ndarray) -> np.ndarray:
 
 
 def is_host_scalar(x: Any) -> bool:
-    """A Python or NumPy scalar number (it takes the dtype and device of what it meets)."""
+    """A Python or NumPy scalar number (it takes the dtype and device of what it meets).
+
+    Parameters
+    ----------
+    x : object
+        Anything.
+    """
     return isinstance(x, (int, float, bool, np.generic))
 
 
 def host_asarray(obj: Any) -> np.ndarray:
     """A Python number, list or tuple as a host NumPy array: the boundary conversion of
-    literals. Arrays of a library are never converted here (move those explicitly)."""
+    literals. Arrays of a library are never converted here (move those explicitly).
+
+    Parameters
+    ----------
+    obj : number, list or tuple
+        A literal (NumPy scalars included).
+    """
     if is_array(obj) and not isinstance(obj, np.generic):
         raise BackendError(f"host_asarray converts literals only, got a {_describe(obj)}")
     return np.asarray(obj)
@@ -38,6 +50,13 @@ def asarray_like(a: Any, ref: Any):
     One explicit transfer: arrays of another library or device go through the host;
     the dtype is converted on the host first, so a float64 source reaches a device
     without float64 (strict's ``no_float64``) as float32 without ever existing there.
+
+    Parameters
+    ----------
+    a : array, list or number
+        Host data or an array of any backend.
+    ref : array or Tensor
+        Gives the device and dtype.
     """
     ref, a = _unwrap(ref), _unwrap(a)
     xp = namespace(ref)

@@ -29,7 +29,10 @@ _INSTALL_HINT = {
 class Backend:
     """One array library on one device.
 
-    Attributes
+    The parameters are kept as attributes of the same names. Every other attribute
+    (``sum``, ``exp``, ``linalg``, ``float32``, ...) is the namespace's own.
+
+    Parameters
     ----------
     name : str
         ``numpy``, ``cupy``, ``torch`` or ``strict``.
@@ -45,7 +48,16 @@ class Backend:
     _float64: bool = field(default=True, repr=False)
 
     def asarray(self, a: Any, dtype: Any = None):
-        """Place ``a`` (a NumPy array, a list, or an array of another backend) on this device."""
+        """Place ``a`` (a NumPy array, a list, or an array of another backend) on this device.
+
+        Parameters
+        ----------
+        a : array, list or Python number
+            Host data or an array of any backend (moved through the host, explicitly).
+        dtype : dtype, optional
+            The result's dtype (default: inferred, as NumPy infers it; float32 on a device
+            without float64).
+        """
         if is_array(a) and backend_name(a) != self.name:
             a = to_numpy(a)
         if self.name == "torch" and isinstance(a, (list, tuple, bool, int, float, complex)):
@@ -63,21 +75,83 @@ class Backend:
         return self.xp.asarray(a, dtype=dtype, device=self.device)
 
     def zeros(self, shape, dtype: Any = None):
+        """An array of zeros on this device.
+
+        Parameters
+        ----------
+        shape : int or tuple of int
+            The array's shape.
+        dtype : dtype, optional
+            The array's dtype (default: ``float``, float64 where the device has it).
+        """
         return self.xp.zeros(shape, dtype=dtype or self.float, device=self.device)
 
     def ones(self, shape, dtype: Any = None):
+        """An array of ones on this device.
+
+        Parameters
+        ----------
+        shape : int or tuple of int
+            The array's shape.
+        dtype : dtype, optional
+            The array's dtype (default: ``float``, float64 where the device has it).
+        """
         return self.xp.ones(shape, dtype=dtype or self.float, device=self.device)
 
     def full(self, shape, fill_value, dtype: Any = None):
+        """An array filled with fill_value on this device.
+
+        Parameters
+        ----------
+        shape : int or tuple of int
+            The array's shape.
+        fill_value : number
+            The value of every entry.
+        dtype : dtype, optional
+            The array's dtype (default: ``float``, float64 where the device has it).
+        """
         return self.xp.full(shape, fill_value, dtype=dtype or self.float, device=self.device)
 
     def eye(self, n, m=None, dtype: Any = None):
+        """The n x m identity on this device.
+
+        Parameters
+        ----------
+        n : int
+            Rows.
+        m : int, optional
+            Columns (default n).
+        dtype : dtype, optional
+            The array's dtype (default: ``float``, float64 where the device has it).
+        """
         return self.xp.eye(n, m, dtype=dtype or self.float, device=self.device)
 
     def arange(self, *args, dtype: Any = None):
+        """xp.arange(start, stop, step) on this device.
+
+        Parameters
+        ----------
+        *args : number
+            (stop), (start, stop) or (start, stop, step), as for range.
+        dtype : dtype, optional
+            The result's dtype (default: inferred from the arguments).
+        """
         return self.xp.arange(*args, dtype=dtype, device=self.device)
 
     def linspace(self, start, stop, num, dtype: Any = None, endpoint: bool = True):
+        """num evenly spaced numbers from start to stop on this device.
+
+        Parameters
+        ----------
+        start, stop : float
+            The interval's ends.
+        num : int
+            How many numbers.
+        dtype : dtype, optional
+            The array's dtype (default: ``float``, float64 where the device has it).
+        endpoint : bool
+            Include stop.
+        """
         return self.xp.linspace(
             start, stop, num, dtype=dtype or self.float, device=self.device, endpoint=endpoint
         )
@@ -94,6 +168,13 @@ class Backend:
         return self.xp.float64 if self._float64 else self.xp.float32
 
     def rng(self, seed: int | None = None) -> Rng:
+        """A generator on this backend's device (see Rng).
+
+        Parameters
+        ----------
+        seed : int, optional
+            The seed (None: fresh entropy).
+        """
         return Rng(self, seed)
 
     def synchronize(self) -> None:
@@ -129,6 +210,12 @@ def get(name: str | None = None) -> Backend:
 
     ``strict:no_float64`` selects array-api-strict's device without float64, to
     catch float64 leaking into float32 training paths.
+
+    Parameters
+    ----------
+    name : str, optional
+        numpy, cupy, torch, strict (strict:no_float64 for the device without float64) or
+        auto (cupy when a GPU is usable, else numpy).
 
     Raises
     ------
@@ -177,6 +264,11 @@ def backend_of(x: Any) -> Backend:
 
     The one resolver from data to Backend: estimators, layers, data iterators and
     mathx all call it, so strict's ``no_float64`` device is recognised everywhere.
+
+    Parameters
+    ----------
+    x : array or Tensor
+        An array of any supported library.
     """
     base = get(backend_name(x))
     device = device_of(x)
@@ -188,6 +280,11 @@ def resolve(bk: str | Backend | None) -> Backend:
     """A Backend from a name, a Backend (returned as is), or None (the default backend).
 
     What layers, training commands and estimators do with their ``backend=`` argument.
+
+    Parameters
+    ----------
+    bk : str, Backend or None
+        A backend name, a Backend, or None for the default backend.
     """
     if bk is None or isinstance(bk, str):
         return get(bk)

@@ -15,6 +15,15 @@ def logsumexp(x, axis=None, keepdims: bool = False):
 
     With m = max_i x_i:  log sum exp(x_i) = m + log sum exp(x_i - m), every exp <= 1.
     Rows that are all -inf give -inf (m is replaced by 0 there so no inf - inf = NaN).
+
+    Parameters
+    ----------
+    x : array
+        Input of a real floating dtype.
+    axis : int, tuple of int or None
+        The axes reduced (None: all).
+    keepdims : bool
+        Keep the reduced axes with length 1.
     """
     xp = namespace(x)
     m = xp.max(x, axis=axis, keepdims=True)

@@ -83,6 +83,22 @@ def shifted_slabs(x, taps, shift, length: int):
 
     Portable path: the ti tj basic slices, stacked (one copy). Fast paths: a strided
     VIEW of x (NumPy, CuPy, PyTorch); the caller's reshape makes the only copy.
+
+    Parameters
+    ----------
+    x : array
+        Input (..., L); the slabs run along the last axis.
+    taps : (int, int)
+        (ti, tj), the grid of offsets.
+    shift : (int, int)
+        The offset step along each grid axis, in elements.
+    length : int
+        The length of each slab (>= 1); the last slab must end within L.
+
+    Returns
+    -------
+    array (..., ti, tj, length)
+        A read-only view where the library has strided views, else a copy.
     """
     xp = namespace(x)
     (ti, tj), (a, b) = taps, shift

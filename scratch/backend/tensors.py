@@ -21,6 +21,11 @@ def register_tensor_type(cls: type) -> type:
     """Make instances of ``cls`` (and of its subclasses) count as Tensors: their
     ``.data`` array is what the backend functions look at. Returns ``cls``.
 
+    Parameters
+    ----------
+    cls : type
+        A class whose instances hold their array in .data.
+
     Raises
     ------
     TypeError

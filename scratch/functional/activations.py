@@ -18,7 +18,7 @@ import warnings
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
-from ._checks import dim_ok, float_tensor, inplace_result
+from ._checks import dim_ok, empty_batch, float_tensor, inplace_result
 from .math import abs as _abs
 from .math import exp, where
 from .math import sum as _sum
@@ -358,13 +358,33 @@ def _number(value, name: str) -> float:
 
 
 def relu(input, inplace: bool = False) -> Tensor:
-    """max(x, 0), elementwise. See :class:`ReLU`."""
+    """max(x, 0), elementwise. See :class:`ReLU`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
+    """
     x = float_tensor(input)
     return inplace_result("relu", x, ReLU()(x), inplace)
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise. See :class:`LeakyReLU`."""
+    """x for x > 0, negative_slope * x otherwise. See :class:`LeakyReLU`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    negative_slope : float
+        The slope for x < 0.
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
+    """
     x = float_tensor(input)
     return inplace_result(
         "leaky_relu", x, LeakyReLU(_number(negative_slope, "negative_slope"))(x), inplace
@@ -372,7 +392,18 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Te
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha (exp(x) - 1) otherwise. See :class:`ELU`."""
+    """x for x > 0, alpha (exp(x) - 1) otherwise. See :class:`ELU`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    alpha : float
+        The saturation value -alpha for x -> -inf.
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
+    """
     x = float_tensor(input)
     return inplace_result("elu", x, ELU(_number(alpha, "alpha"))(x), inplace)
 
@@ -382,30 +413,69 @@ def selu(input, inplace: bool = False) -> Tensor:
 
     alpha = 1.6732632423543772..., scale = 1.0507009873554804...; the derivative is
     scale * elu'(x, alpha) by the chain rule through the product with a constant.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
     """
     x = float_tensor(input)
     return inplace_result("selu", x, ELU(SELU_ALPHA)(x) * SELU_SCALE, inplace)
 
 
 def gelu(input, approximate: str = "none") -> Tensor:
-    """x Phi(x), or its tanh approximation with ``approximate='tanh'``. See :class:`GELU`."""
+    """x Phi(x), or its tanh approximation with ``approximate='tanh'``. See :class:`GELU`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    approximate : {'none', 'tanh'}
+        'none': the exact Phi (via erf); 'tanh': Phi(x) ~ (1 + tanh(sqrt(2/pi) (x +
+        0.044715 x^3))) / 2.
+    """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU(approximate)(float_tensor(input))
 
 
 def sigmoid(input) -> Tensor:
-    """1 / (1 + exp(-x)), stable for any x. See :class:`Sigmoid`."""
+    """1 / (1 + exp(-x)), stable for any x. See :class:`Sigmoid`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    """
     return Sigmoid()(float_tensor(input))
 
 
 def tanh(input) -> Tensor:
-    """The hyperbolic tangent. See :class:`Tanh`."""
+    """The hyperbolic tangent. See :class:`Tanh`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    """
     return Tanh()(float_tensor(input))
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """(1/beta) log(1 + exp(beta x)); x itself where beta x > threshold. See :class:`Softplus`."""
+    """(1/beta) log(1 + exp(beta x)); x itself where beta x > threshold. See :class:`Softplus`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    beta : float
+        Sharpness (nonzero): softplus tends to relu as beta grows.
+    threshold : float
+        Where beta x > threshold the result is x itself.
+    """
     beta = _number(beta, "beta")
     if beta == 0:
         raise ValueError("beta must be nonzero, got 0")
@@ -413,18 +483,44 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 def softsign(input) -> Tensor:
-    """x / (1 + |x|). See :class:`Softsign`."""
+    """x / (1 + |x|). See :class:`Softsign`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    """
     return Softsign()(float_tensor(input))
 
 
 def silu(input, inplace: bool = False) -> Tensor:
-    """x sigma(x). See :class:`SiLU`."""
+    """x sigma(x). See :class:`SiLU`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
+    """
     x = float_tensor(input)
     return inplace_result("silu", x, SiLU()(x), inplace)
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """x clipped to [min_val, max_val]. See :class:`Hardtanh`."""
+    """x clipped to [min_val, max_val]. See :class:`Hardtanh`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    min_val, max_val : float
+        The clip range (min_val <= max_val).
+    inplace : bool
+        Write the result into ``input``'s memory and return ``input`` (torch's meaning;
+        refused for a tensor that requires grad while the graph records).
+    """
     lo, hi = _number(min_val, "min_val"), _number(max_val, "max_val")
     if lo > hi:
         raise ValueError(f"min_val must not exceed max_val, got {min_val} > {max_val}")
@@ -433,7 +529,13 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
 
 
 def normal_cdf(input) -> Tensor:
-    """Phi(x), the standard normal CDF (differentiable; used by GELU). See :class:`NormalCDF`."""
+    """Phi(x), the standard normal CDF (differentiable; used by GELU). See :class:`NormalCDF`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    """
     return NormalCDF()(float_tensor(input))
 
 
@@ -458,12 +560,36 @@ def _softmax_input(name: str, input, dim, dtype):
 
 
 def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """exp(x) / sum exp(x) along ``dim`` (``dtype``: cast first). See :class:`Softmax`."""
+    """exp(x) / sum exp(x) along ``dim`` (``dtype``: cast first). See :class:`Softmax`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    dim : int, optional
+        The axis that sums to one (None: torch's implicit choice, with its warning).
+    dtype : dtype, optional
+        Cast the input to this dtype first.
+    """
     x, dim = _softmax_input("softmax", input, dim, dtype)
+    if x.size == 0:  # nothing to normalize (an empty batch or dim): torch's empty result
+        return empty_batch(x.shape, x)
     return Softmax(dim)(x)
 
 
 def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """x - logsumexp(x) along ``dim`` (``dtype``: cast first). See :class:`LogSoftmax`."""
+    """x - logsumexp(x) along ``dim`` (``dtype``: cast first). See :class:`LogSoftmax`.
+
+    Parameters
+    ----------
+    input : Tensor or array
+        Any shape (real floating); the output has the same shape.
+    dim : int, optional
+        The axis of the log-sum-exp (None: torch's implicit choice, with its warning).
+    dtype : dtype, optional
+        Cast the input to this dtype first.
+    """
     x, dim = _softmax_input("log_softmax", input, dim, dtype)
+    if x.size == 0:  # nothing to normalize (an empty batch or dim): torch's empty result
+        return empty_batch(x.shape, x)
     return LogSoftmax(dim)(x)

@@ -10,7 +10,7 @@ from .. import backend
 from ..autograd import Function, Tensor
 from ..autograd.ops import matmul, matrix_transpose, reshape
 from ..autograd.ops import sum as _sum
-from ._checks import float_tensor, inplace_result, same_backend
+from ._checks import float_tensor, inplace_result, same_backend, same_dtype
 
 __all__ = ["linear", "dropout", "affine"]
 
@@ -44,7 +44,17 @@ class Affine(Function):
 
 
 def affine(x, weight, bias=None) -> Tensor:
-    """y = x W^T + b as one graph node (see Affine); ``bias`` may be None."""
+    """y = x W^T + b as one graph node (see Affine); ``bias`` may be None.
+
+    Parameters
+    ----------
+    x : Tensor (..., in_features)
+        Input.
+    weight : Tensor (out_features, in_features)
+        W.
+    bias : Tensor (out_features,), optional
+        b.
+    """
     return Affine()(x, weight) if bias is None else Affine()(x, weight, bias)
 
 
@@ -71,6 +81,7 @@ def linear(input, weight, bias=None) -> Tensor:
     if bias is not None:
         bias = float_tensor(bias, "bias")
     same_backend(("input", x), ("weight", weight), ("bias", bias))
+    same_dtype("linear", x, ("weight", weight), ("bias", bias))
     if weight.ndim != 2:
         raise ValueError(f"weight must be 2-D (out_features, in_features), got {weight.shape}")
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:

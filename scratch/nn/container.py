@@ -25,6 +25,13 @@ class Sequential(Module):
             setattr(self, name, m)
 
     def forward(self, x):
+        """x through every module in order: f_n(... f_2(f_1(x))).
+
+        Parameters
+        ----------
+        x : Tensor
+            The first module's input.
+        """
         for m in self._modules.values():
             x = m(x)
         return x
@@ -42,6 +49,13 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, m: Module) -> Sequential:
+        """Add ``m`` at the end (named by its index); returns self.
+
+        Parameters
+        ----------
+        m : Module
+            The module to apply last.
+        """
         if not isinstance(m, Module):
             raise TypeError(f"Sequential takes Modules, got {type(m).__name__}")
         setattr(self, str(len(self)), m)

@@ -77,13 +77,27 @@ class Conv2d(_ConvNd):
     Parameters
     ----------
     in_channels, out_channels : int
+        C_in and C_out, both divisible by ``groups``.
     kernel_size : int or pair
-    stride, dilation : int or pair
+        (kh, kw).
+    stride : int or pair
+        Step of the window.
     padding : int, pair, 'valid' or 'same'
+        Zeros added on each side of H and W ('same': output size = input size, stride 1).
+    dilation : int or pair
+        Spacing between kernel taps.
     groups : int
+        Split the channels into this many independent convolutions.
     bias : bool
-    padding_mode : 'zeros' (the only mode)
-    backend, dtype, rng : keyword-only; where the parameters live and how they are drawn
+        Learn an additive bias of shape (C_out,).
+    padding_mode : 'zeros'
+        The only mode.
+    backend : str or Backend, optional
+        Where the parameters live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Parameter dtype (default float32).
+    rng : int or Rng, optional
+        Seed or generator of the initialisation.
     """
 
     def __init__(
@@ -117,6 +131,13 @@ class Conv2d(_ConvNd):
         self._init_parameters(shape, out_channels, bias, backend, dtype, rng)
 
     def forward(self, x: Tensor) -> Tensor:
+        """y = conv2d(x, weight, bias) with the layer's geometry.
+
+        Parameters
+        ----------
+        x : Tensor
+            (N, C_in, H, W); the output is (N, C_out, H_out, W_out).
+        """
         return F.conv2d(
             x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
@@ -128,12 +149,30 @@ class ConvTranspose2d(_ConvNd):
     Parameters
     ----------
     in_channels, out_channels : int
+        C_in and C_out, both divisible by ``groups``.
     kernel_size : int or pair
-    stride, padding, output_padding, dilation : int or pair
+        (kh, kw).
+    stride : int or pair
+        Stride of the convolution this layer is the adjoint of.
+    padding : int or pair
+        Padding of that convolution (removed from the output's border).
+    output_padding : int or pair
+        Extra rows/columns on one side of the output, to pick among the input sizes that
+        a strided convolution maps to the same output size (smaller than stride or dilation).
     groups : int
+        Split the channels into this many independent convolutions.
     bias : bool
-    padding_mode : 'zeros' (the only mode)
-    backend, dtype, rng : keyword-only; where the parameters live and how they are drawn
+        Learn an additive bias of shape (C_out,).
+    dilation : int or pair
+        Spacing between kernel taps (after ``bias``, torch's order).
+    padding_mode : 'zeros'
+        The only mode.
+    backend : str or Backend, optional
+        Where the parameters live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Parameter dtype (default float32).
+    rng : int or Rng, optional
+        Seed or generator of the initialisation.
     """
 
     def __init__(
@@ -177,6 +216,13 @@ class ConvTranspose2d(_ConvNd):
         self._init_parameters(shape, out_channels, bias, backend, dtype, rng)
 
     def forward(self, x: Tensor) -> Tensor:
+        """y = conv_transpose2d(x, weight, bias) with the layer's geometry.
+
+        Parameters
+        ----------
+        x : Tensor
+            (N, C_in, H, W); the output is (N, C_out, H_out, W_out).
+        """
         return F.conv_transpose2d(
             x,
             self.weight,

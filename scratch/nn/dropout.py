@@ -20,6 +20,11 @@ class Dropout(Module):
     Parameters
     ----------
     p : float in [0, 1]
+        The probability of dropping an element.
+    inplace : bool
+        Write the result into the input's memory and return the input (torch's meaning,
+        passed on to ``F.dropout``; refused for a tensor that requires grad while the
+        graph records).
     backend : str or Backend, optional
         Where the mask generator lives (default: the first input's backend and device).
     rng : int or Rng, optional
@@ -47,6 +52,13 @@ class Dropout(Module):
             self._rng = resolve_rng(resolve_backend(backend), rng)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Drop and rescale while training; the identity in eval mode.
+
+        Parameters
+        ----------
+        x : Tensor
+            Input of any shape; the output has the same shape.
+        """
         if self.training and self.p > 0 and self._rng is None:
             self._rng = resolve_rng(backend_of(x), self._seed)
         return F.dropout(x, self.p, self.training, self.inplace, rng=self._rng)

@@ -50,6 +50,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
     linear, conv*, sigmoid: 1;  tanh: 5/3;  relu: sqrt(2);
     leaky_relu (slope a, default 0.01): sqrt(2 / (1 + a^2));  selu: 3/4 (PyTorch's values).
+
+    Parameters
+    ----------
+    nonlinearity : str
+        "linear", "identity", "conv1d/2d/3d", "conv_transpose1d/2d/3d", "sigmoid", "tanh",
+        "relu", "leaky_relu" or "selu".
+    param : float, optional
+        The negative slope a of leaky_relu (default 0.01).
     """
     linear_like = (
         "linear",
@@ -79,7 +87,13 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
-    """(fan_in, fan_out) = (in * r, out * r) for a weight (out, in, *kernel), r = prod(kernel)."""
+    """(fan_in, fan_out) = (in * r, out * r) for a weight (out, in, *kernel), r = prod(kernel).
+
+    Parameters
+    ----------
+    t : Tensor
+        A weight with at least 2 dimensions.
+    """
     shape = tuple(t.shape)
     if len(shape) < 2:
         raise ValueError(
@@ -110,7 +124,22 @@ def _rng_and_dtype(t: Tensor, rng: int | Rng | None):
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, rng: int | Rng | None = None) -> Tensor:
-    """Fill ``t`` with samples of U(a, b)."""
+    """Fill ``t`` with samples of U(a, b).
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    a, b : float
+        The interval's ends (a <= b).
+    rng : int, Rng or None
+        Seed or generator of the draw (None: fresh entropy).
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     _check(t)
     if not a <= b:
         raise ValueError(f"uniform_ needs a <= b, got a={a}, b={b}")
@@ -119,7 +148,24 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, rng: int | Rng | None = 
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, rng: int | Rng | None = None) -> Tensor:
-    """Fill ``t`` with samples of N(mean, std^2)."""
+    """Fill ``t`` with samples of N(mean, std^2).
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    mean : float
+        The mean.
+    std : float
+        The standard deviation (>= 0).
+    rng : int, Rng or None
+        Seed or generator of the draw (None: fresh entropy).
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     _check(t)
     if not std >= 0:
         raise ValueError(f"std must be >= 0, got {std}")
@@ -128,7 +174,20 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, rng: int | Rng | Non
 
 
 def constant_(t: Tensor, value: float) -> Tensor:
-    """Fill ``t`` with ``value``."""
+    """Fill ``t`` with ``value``.
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    value : float
+        The fill value.
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     _check(t)
     xp = t.xp
     t.data = xp.full(t.shape, value, dtype=t.dtype, device=t.device)
@@ -136,17 +195,54 @@ def constant_(t: Tensor, value: float) -> Tensor:
 
 
 def zeros_(t: Tensor) -> Tensor:
-    """Fill ``t`` with zeros."""
+    """Fill ``t`` with zeros.
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     return constant_(t, 0.0)
 
 
 def ones_(t: Tensor) -> Tensor:
-    """Fill ``t`` with ones."""
+    """Fill ``t`` with ones.
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     return constant_(t, 1.0)
 
 
 def xavier_uniform_(t: Tensor, gain: float = 1.0, rng: int | Rng | None = None) -> Tensor:
-    r"""Glorot uniform: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)) = sqrt(3) * std."""
+    r"""Glorot uniform: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)) = sqrt(3) * std.
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    gain : float
+        The factor g (``calculate_gain`` of the next nonlinearity).
+    rng : int, Rng or None
+        Seed or generator of the draw (None: fresh entropy).
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     fan_in, fan_out = calculate_fan_in_and_fan_out(_check(t))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     bound = math.sqrt(3.0) * std
@@ -154,7 +250,22 @@ def xavier_uniform_(t: Tensor, gain: float = 1.0, rng: int | Rng | None = None) 
 
 
 def xavier_normal_(t: Tensor, gain: float = 1.0, rng: int | Rng | None = None) -> Tensor:
-    r"""Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    r"""Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    gain : float
+        The factor g (``calculate_gain`` of the next nonlinearity).
+    rng : int, Rng or None
+        Seed or generator of the draw (None: fresh entropy).
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     fan_in, fan_out = calculate_fan_in_and_fan_out(_check(t))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(t, 0.0, std, rng)
@@ -180,6 +291,24 @@ def kaiming_uniform_(
     r"""He uniform: U(-b, b), b = sqrt(3) gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
 
     With a = sqrt(5) (torch.nn.Linear's default) gain^2 = 2 / 6, so b = 1 / sqrt(fan_in).
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    a : float
+        The negative slope of the leaky ReLU that follows (0: ReLU).
+    mode : {"fan_in", "fan_out"}
+        Keep the forward pass's variance (fan_in) or the backward pass's (fan_out).
+    nonlinearity : str
+        Passed to ``calculate_gain`` with ``a``.
+    rng : int, Rng or None
+        Seed or generator of the draw (None: fresh entropy).
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
     """
     std = _kaiming_std(t, a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std
@@ -193,6 +322,25 @@ def kaiming_normal_(
     nonlinearity: str = "leaky_relu",
     rng: int | Rng | None = None,
 ) -> Tensor:
-    r"""He normal: N(0, std^2), std = gain / sqrt(fan)."""
+    r"""He normal: N(0, std^2), std = gain / sqrt(fan).
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor (e.g. a Parameter) whose ``data`` is replaced.
+    a : float
+        The negative slope of the leaky ReLU that follows (0: ReLU).
+    mode : {"fan_in", "fan_out"}
+        Keep the forward pass's variance (fan_in) or the backward pass's (fan_out).
+    nonlinearity : str
+        Passed to ``calculate_gain`` with ``a``.
+    rng : int, Rng or None
+        Seed or generator of the draw (None: fresh entropy).
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
     std = _kaiming_std(t, a, mode, nonlinearity)
     return normal_(t, 0.0, std, rng)

@@ -15,6 +15,7 @@ from typing import Any
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import Backend, Rng
+from ..functional._checks import same_backend, same_dtype
 from ..functional.linear import affine
 from . import init
 from ._factory import resolve_backend, resolve_dtype, resolve_rng
@@ -65,12 +66,21 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Tensor) -> Tensor:
+        """y = x W^T + b.
+
+        Parameters
+        ----------
+        x : Tensor
+            (..., in_features); the output is (..., out_features).
+        """
         shape = tuple(x.shape)
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"input's last axis must have in_features = {self.in_features} entries, got "
                 f"input of shape {shape}"
             )
+        same_backend(("input", x), ("weight", self.weight))
+        same_dtype("Linear", x, ("weight", self.weight))  # torch's rule: no silent promotion
         # F.linear's formula as one fused graph node (fewer Python calls per layer)
         return affine(x, self.weight, self.bias)
 
@@ -88,17 +98,37 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
+        """Return ``x`` itself.
+
+        Parameters
+        ----------
+        x : Tensor
+            Any input.
+        """
         return x
 
 
 class Flatten(Module):
-    """Merge the axes from ``start_dim`` to ``end_dim`` into one: (N, C, H, W) -> (N, C*H*W)."""
+    """Merge the axes from ``start_dim`` to ``end_dim`` into one: (N, C, H, W) -> (N, C*H*W).
+
+    Parameters
+    ----------
+    start_dim, end_dim : int
+        The first and last axis merged (negative: counted from the end).
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
+        """The reshape: axes ``start_dim..end_dim`` become one of their product's length.
+
+        Parameters
+        ----------
+        x : Tensor
+            Input with at least one axis.
+        """
         shape = tuple(x.shape)
         nd = len(shape)
         s, e = self.start_dim % max(nd, 1), self.end_dim % max(nd, 1)

@@ -88,6 +88,14 @@ class Module:
 
         The buffer is an attribute (``self.name``); assigning a new array to that
         attribute later replaces the buffer.
+
+        Parameters
+        ----------
+        name : str
+            The attribute name (non-empty, no dots, not a parameter or child already).
+        array : array or None
+            The buffer's value; None registers the name without state (left out of
+            ``state_dict``).
         """
         if not isinstance(name, str) or not name or "." in name:
             raise ValueError(f"buffer name must be a non-empty string without dots, got {name!r}")
@@ -100,6 +108,7 @@ class Module:
 
     # ---- calling ---------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """The computation; subclasses define it, and ``module(...)`` calls it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -107,14 +116,22 @@ class Module:
 
     # ---- traversal -------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) of the direct children, in assignment order."""
         yield from self._modules.items()
 
     def children(self) -> Iterator[Module]:
+        """The direct children, in assignment order."""
         for _, m in self.named_children():
             yield m
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, depth first (each once), with dotted names."""
+        """This module and every descendant, depth first (each once), with dotted names.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name (this module's own name is ``prefix``).
+        """
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
@@ -127,11 +144,23 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """This module and every descendant, depth first (each once)."""
         for _, m in self.named_modules():
             yield m
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter of the tree once (a shared parameter under its first name)."""
+        """Every parameter of the tree once (a shared parameter under its first name).
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every dotted name.
+
+        Yields
+        ------
+        (str, Parameter)
+            The dotted name and the parameter.
+        """
         seen: set[int] = set()
         for mname, m in self.named_modules(prefix):
             for pname, p in m._parameters.items():
@@ -141,22 +170,31 @@ class Module:
                 yield (f"{mname}.{pname}" if mname else pname), p
 
     def parameters(self) -> Iterator[Parameter]:
+        """Every parameter of the tree once (what an optimizer takes)."""
         for _, p in self.named_parameters():
             yield p
 
     def named_buffers(self) -> Iterator[tuple[str, Any]]:
+        """(dotted name, array) of every buffer that holds an array."""
         for mname, m in self.named_modules():
             for bname, b in m._buffers.items():
                 if b is not None:
                     yield (f"{mname}.{bname}" if mname else bname), b
 
     def buffers(self) -> Iterator[Any]:
+        """Every buffer that holds an array."""
         for _, b in self.named_buffers():
             yield b
 
     # ---- modes and gradients --------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Set training mode on this module and all descendants; returns self."""
+        """Set training mode on this module and all descendants; returns self.
+
+        Parameters
+        ----------
+        mode : bool
+            True: training (Dropout drops, BatchNorm uses batch statistics); False: eval.
+        """
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -166,7 +204,13 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's ``.grad`` (None, or zeros with ``set_to_none=False``)."""
+        """Clear every parameter's ``.grad`` (None, or zeros with ``set_to_none=False``).
+
+        Parameters
+        ----------
+        set_to_none : bool
+            Set each ``p.grad`` to None (True) or to zeros of its shape (False).
+        """
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -174,13 +218,25 @@ class Module:
                 p.grad = Tensor(p.xp.zeros_like(p.grad.data))
 
     def requires_grad_(self, mode: bool = True) -> Module:
-        """Switch gradient tracking of every parameter on or off; returns self."""
+        """Switch gradient tracking of every parameter on or off; returns self.
+
+        Parameters
+        ----------
+        mode : bool
+            The new ``requires_grad`` of every parameter.
+        """
         for p in self.parameters():
             p.requires_grad_(mode)
         return self
 
     def apply(self, fn) -> Module:
-        """Call ``fn(m)`` on every submodule and then on this one (torch's order); returns self."""
+        """Call ``fn(m)`` on every submodule and then on this one (torch's order); returns self.
+
+        Parameters
+        ----------
+        fn : callable
+            Called as ``fn(module)``, e.g. to initialise weights; its result is ignored.
+        """
         for m in list(self.children()):
             m.apply(fn)
         fn(self)
@@ -196,6 +252,14 @@ class Module:
         them; gradients are cleared, as their dtype no longer matches. Integer buffers
         (``num_batches_tracked``) keep their dtype. Moving between backends goes through
         the host, explicitly.
+
+        Parameters
+        ----------
+        dtype_or_backend : dtype, str or Backend, optional
+            A floating dtype (object or name "float16"/"float32"/"float64"), or a backend
+            (a Backend or a backend name such as "strict").
+        dtype : dtype or str, optional
+            Keyword-only dtype, to combine with a backend given positionally.
         """
         target, dtype = _target(dtype_or_backend, dtype)
         for m in self.modules():
@@ -303,11 +367,24 @@ class Module:
         return missing, unexpected
 
     def save(self, path: str | Path) -> None:
-        """Write ``state_dict()`` to ``path`` as .npz (host copies, written atomically)."""
+        """Write ``state_dict()`` to ``path`` as .npz (host copies, written atomically).
+
+        Parameters
+        ----------
+        path : str or Path
+            The .npz file to write (replaced as a whole, never left half-written).
+        """
         save_npz(path, self.state_dict())
 
     def load(self, path: str | Path, strict: bool = True) -> Module:
         """Read an .npz written by ``save`` into this module; returns self.
+
+        Parameters
+        ----------
+        path : str or Path
+            The .npz file written by ``save``.
+        strict : bool
+            Refuse missing and unexpected names (see ``load_state_dict``).
 
         Raises
         ------
@@ -319,6 +396,7 @@ class Module:
 
     # ---- printing --------------------------------------------------------------------------
     def extra_repr(self) -> str:
+        """The text between the parentheses of this module's repr (subclasses override)."""
         return ""
 
     def __repr__(self) -> str:

@@ -100,6 +100,14 @@ class _BatchNorm(_Norm):
         self._setup(num_features, eps, momentum, affine, track_running_stats, backend, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalize with the batch statistics (training) or the running ones (eval).
+
+        Parameters
+        ----------
+        x : Tensor
+            (N, C) or (N, C, L) for BatchNorm1d, (N, C, H, W) for BatchNorm2d; the output
+            has the same shape.
+        """
         if x.ndim not in self._ndims:
             want = " or ".join(f"{d}-D" for d in self._ndims)
             raise ValueError(f"{type(self).__name__} expects {want} input, got shape {x.shape}")
@@ -119,19 +127,77 @@ class _BatchNorm(_Norm):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalization of (N, C) or (N, C, L) inputs over N (and L), per feature C."""
+    """Batch normalization of (N, C) or (N, C, L) inputs over N (and L), per feature C.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of features (channels).
+    eps : float
+        Added to the variance inside the square root: y = (x - mu) / sqrt(sigma2 + eps).
+    momentum : float or None
+        Running-average factor: r <- (1 - momentum) r + momentum * batch statistic
+        (None: the cumulative average over the batches seen).
+    affine : bool
+        Learn a per-feature scale ``weight`` (ones) and shift ``bias`` (zeros).
+    track_running_stats : bool
+        Keep running mean/variance buffers (used in eval mode).
+    backend : str or Backend, optional
+        Where the parameters and buffers live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Their dtype (default float32).
+    """
 
     _ndims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization of (N, C, H, W) inputs over (N, H, W), per channel C."""
+    """Batch normalization of (N, C, H, W) inputs over (N, H, W), per channel C.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of features (channels).
+    eps : float
+        Added to the variance inside the square root: y = (x - mu) / sqrt(sigma2 + eps).
+    momentum : float or None
+        Running-average factor: r <- (1 - momentum) r + momentum * batch statistic
+        (None: the cumulative average over the batches seen).
+    affine : bool
+        Learn a per-feature scale ``weight`` (ones) and shift ``bias`` (zeros).
+    track_running_stats : bool
+        Keep running mean/variance buffers (used in eval mode).
+    backend : str or Backend, optional
+        Where the parameters and buffers live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Their dtype (default float32).
+    """
 
     _ndims = (4,)
 
 
 class InstanceNorm2d(_Norm):
-    """Instance normalization of (N, C, H, W) (or (C, H, W)) over (H, W), per sample and channel."""
+    """Instance normalization of (N, C, H, W) (or (C, H, W)) over (H, W), per sample and channel.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of features (channels).
+    eps : float
+        Added to the variance inside the square root: y = (x - mu) / sqrt(sigma2 + eps).
+    momentum : float or None
+        Running-average factor: r <- (1 - momentum) r + momentum * batch statistic
+        (None: the running statistics are not updated, as in torch).
+    affine : bool
+        Learn a per-feature scale ``weight`` (ones) and shift ``bias`` (zeros)
+        (default False, as in torch).
+    track_running_stats : bool
+        Keep running mean/variance buffers (used in eval mode; default False).
+    backend : str or Backend, optional
+        Where the parameters and buffers live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Their dtype (default float32).
+    """
 
     def __init__(
         self,
@@ -148,6 +214,13 @@ class InstanceNorm2d(_Norm):
         self._setup(num_features, eps, momentum, affine, track_running_stats, backend, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalize each sample's channels over (H, W).
+
+        Parameters
+        ----------
+        x : Tensor
+            (N, C, H, W) or (C, H, W); the output has the same shape.
+        """
         unbatched = x.ndim == 3
         if unbatched:
             x = F.reshape(x, (1,) + x.shape)
@@ -169,7 +242,23 @@ class InstanceNorm2d(_Norm):
 
 
 class LayerNorm(Module):
-    """Layer normalization over the trailing ``normalized_shape`` dims (elementwise affine)."""
+    """Layer normalization over the trailing ``normalized_shape`` dims (elementwise affine).
+
+    Parameters
+    ----------
+    normalized_shape : int or tuple of int
+        The trailing dims normalized together (their mean and variance per sample).
+    eps : float
+        Added to the variance inside the square root.
+    elementwise_affine : bool
+        Learn a scale ``weight`` (ones) of shape ``normalized_shape``.
+    bias : bool
+        With ``elementwise_affine``, also learn a shift ``bias`` (zeros).
+    backend : str or Backend, optional
+        Where the parameters live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Their dtype (default float32).
+    """
 
     def __init__(
         self,
@@ -195,6 +284,13 @@ class LayerNorm(Module):
         self.bias = Parameter(bk.zeros(shape, dtype=dt)) if elementwise_affine and bias else None
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalize over the trailing ``normalized_shape`` dims.
+
+        Parameters
+        ----------
+        x : Tensor
+            (..., *normalized_shape); the output has the same shape.
+        """
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -202,7 +298,23 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Group normalization: ``num_groups`` groups of channels, per sample (affine per channel)."""
+    """Group normalization: ``num_groups`` groups of channels, per sample (affine per channel).
+
+    Parameters
+    ----------
+    num_groups : int
+        G; each group of C / G channels is normalized together, per sample.
+    num_channels : int
+        C, divisible by ``num_groups``.
+    eps : float
+        Added to the variance inside the square root.
+    affine : bool
+        Learn a per-channel scale ``weight`` (ones) and shift ``bias`` (zeros).
+    backend : str or Backend, optional
+        Where the parameters live (default: ``SCRATCH_BACKEND`` or numpy).
+    dtype : dtype or str, optional
+        Their dtype (default float32).
+    """
 
     def __init__(
         self,
@@ -229,6 +341,13 @@ class GroupNorm(Module):
         self.bias = Parameter(bk.zeros((num_channels,), dtype=dt)) if affine else None
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalize each sample's channel groups.
+
+        Parameters
+        ----------
+        x : Tensor
+            (N, C, *); the output has the same shape.
+        """
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

@@ -18,7 +18,25 @@ from .optimizer import Optimizer, check_range
 
 
 class Adadelta(Optimizer):
-    """Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0)."""
+    """Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0).
+
+    The update rule is in the module docstring.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        Parameters to train, or parameter groups (see ``Optimizer``).
+    lr : float
+        Learning rate gamma, scaling the Adadelta step.
+    rho : float in [0, 1]
+        Decay of the running means of g^2 and of the squared updates.
+    eps : float
+        Added inside both square roots (it also sets the size of the first steps).
+    weight_decay : float
+        L2 penalty lambda, added to the gradient as lambda p.
+    maximize : bool
+        Ascend the objective (the gradient is negated).
+    """
 
     def __init__(
         self,

@@ -19,6 +19,23 @@ class Adagrad(Optimizer):
     """Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10).
 
     The update rule is in the module docstring.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        Parameters to train, or parameter groups (see ``Optimizer``).
+    lr : float
+        Learning rate gamma.
+    lr_decay : float
+        eta in gamma_t = gamma / (1 + (t - 1) eta).
+    weight_decay : float
+        L2 penalty lambda, added to the gradient as lambda p.
+    initial_accumulator_value : float
+        S_0, the starting value of the sum of squared gradients.
+    eps : float
+        Added to sqrt(S_t) so the division never divides by zero.
+    maximize : bool
+        Ascend the objective (the gradient is negated).
     """
 
     def __init__(

@@ -25,7 +25,27 @@ from .optimizer import Optimizer, check_range
 
 
 class Adam(Optimizer):
-    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)."""
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False).
+
+    The update rule is in the module docstring.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        Parameters to train, or parameter groups (see ``Optimizer``).
+    lr : float
+        Learning rate gamma.
+    betas : (float, float)
+        (beta1, beta2) in [0, 1): decay of the running means of g and of g^2.
+    eps : float
+        Added to the bias-corrected sqrt(v_t), so the division never divides by zero.
+    weight_decay : float
+        L2 penalty lambda, added to the gradient as lambda p (coupled, unlike AdamW).
+    amsgrad : bool
+        Divide by the running maximum of v_t (Reddi et al. 2018) instead of v_t.
+    maximize : bool
+        Ascend the objective (the gradient is negated).
+    """
 
     _decoupled = False
 
@@ -41,7 +61,7 @@ class Adam(Optimizer):
     ):
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas,
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
@@ -87,7 +107,25 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)."""
+    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False).
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        Parameters to train, or parameter groups (see ``Optimizer``).
+    lr : float
+        Learning rate gamma.
+    betas : (float, float)
+        (beta1, beta2) in [0, 1): decay of the running means of g and of g^2.
+    eps : float
+        Added to the bias-corrected sqrt(v_t), so the division never divides by zero.
+    weight_decay : float
+        Decoupled decay lambda: p <- p (1 - gamma lambda) before the Adam step.
+    amsgrad : bool
+        Divide by the running maximum of v_t instead of v_t.
+    maximize : bool
+        Ascend the objective (the gradient is negated).
+    """
 
     _decoupled = True
 

@@ -17,7 +17,16 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: subclasses define ``lr_at(base_lr, epoch)``."""
+    """Base class: subclasses define ``lr_at(base_lr, epoch)``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose groups' ``lr`` the schedule sets.
+    last_epoch : int
+        The epoch to resume from; -1 starts afresh (and records each group's
+        ``initial_lr``), any other value needs ``initial_lr`` in every group.
+    """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
@@ -35,6 +44,20 @@ class LRScheduler:
         self.step()
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
+        """The closed form: the lr of a group with initial lr ``base_lr`` after ``epoch`` steps.
+
+        Parameters
+        ----------
+        base_lr : float
+            The group's initial lr gamma_0.
+        epoch : int
+            The number of ``step()`` calls e (0 right after construction).
+
+        Returns
+        -------
+        float
+            gamma_e.
+        """
         raise NotImplementedError
 
     def step(self) -> None:
@@ -49,14 +72,34 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
+        """The schedule's state (every attribute but the optimizer), as torch saves it."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state saved by ``state_dict``.
+
+        Parameters
+        ----------
+        state_dict : dict
+            As returned by ``state_dict()``.
+        """
         self.__dict__.update(state_dict)
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose groups' ``lr`` the schedule sets.
+    step_size : int
+        Epochs between two decays (>= 1).
+    gamma : float
+        The decay factor (>= 0).
+    last_epoch : int
+        The epoch to resume from; -1 starts afresh.
+    """
 
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
@@ -69,11 +112,32 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
+        """gamma_0 * gamma^floor(e / step_size).
+
+        Parameters
+        ----------
+        base_lr : float
+            The group's initial lr gamma_0.
+        epoch : int
+            The number of ``step()`` calls e.
+        """
         return base_lr * self.gamma ** (epoch // self.step_size)
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Anneal the lr from its initial value to ``eta_min`` along half a cosine of T_max epochs."""
+    """Anneal the lr from its initial value to ``eta_min`` along half a cosine of T_max epochs.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose groups' ``lr`` the schedule sets.
+    T_max : int
+        Epochs of the half period, from gamma_0 down to eta_min (>= 1).
+    eta_min : float
+        The lowest lr (>= 0).
+    last_epoch : int
+        The epoch to resume from; -1 starts afresh.
+    """
 
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
@@ -86,6 +150,15 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
+        """eta_min + (gamma_0 - eta_min) (1 + cos(pi e / T_max)) / 2.
+
+        Parameters
+        ----------
+        base_lr : float
+            The group's initial lr gamma_0.
+        epoch : int
+            The number of ``step()`` calls e.
+        """
         return (
             self.eta_min
             + (base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0

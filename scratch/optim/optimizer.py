@@ -13,6 +13,7 @@ replaces ``p.data`` (on p's own device, in p's dtype; Python scalars keep the dt
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,7 +23,17 @@ from ..autograd.function import no_grad
 
 
 class Optimizer:
-    """Base class: subclasses define ``defaults`` via ``__init__`` and ``_update``."""
+    """Base class: subclasses define ``defaults`` via ``__init__`` and ``_update``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        The parameters to train (e.g. ``model.parameters()``), or parameter groups
+        ``{"params": [...], **hyper-parameters}``, each group's missing hyper-parameters
+        taken from ``defaults``.
+    defaults : dict
+        The hyper-parameters of the update rule (``lr``, ...), used for every group.
+    """
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]):
         self.defaults = dict(defaults)
@@ -30,7 +41,12 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of Tensors or dicts, got one Tensor")
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(
+                f"params must be an iterable of Tensors or dicts, got {type(params).__name__}"
+            ) from None
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -39,7 +55,14 @@ class Optimizer:
             self.add_param_group(g)
 
     def add_param_group(self, group: dict[str, Any]) -> None:
-        """Add a group ``{"params": [...], **hyper-parameters}`` (missing ones from defaults)."""
+        """Add a group ``{"params": [...], **hyper-parameters}`` (missing ones from defaults).
+
+        Parameters
+        ----------
+        group : dict
+            ``params`` (a Tensor or an iterable of Tensors, each requiring grad and in no
+            other group) and any of the optimizer's hyper-parameters.
+        """
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError("a parameter group must be a dict with a 'params' entry")
         params = group["params"]
@@ -70,7 +93,13 @@ class Optimizer:
             raise ValueError(f"weight_decay must be a number >= 0, got {wd!r}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients (None, or zero arrays with ``set_to_none=False``)."""
+        """Clear the gradients (None, or zero arrays with ``set_to_none=False``).
+
+        Parameters
+        ----------
+        set_to_none : bool
+            Set each ``p.grad`` to None (True) or to zeros of its shape (False).
+        """
         for g in self.param_groups:
             for p in g["params"]:
                 if set_to_none or p.grad is None:
@@ -79,13 +108,23 @@ class Optimizer:
                     p.grad = Tensor(p.xp.zeros_like(p.grad.data))
 
     def step(self) -> None:
-        """One update of every parameter that has a gradient."""
-        with no_grad():
+        """One update of every parameter that has a gradient.
+
+        As in torch.optim, a NaN or infinite gradient is not an error: it makes the
+        parameter NaN/inf (NumPy's RuntimeWarnings about it are silenced, torch has none).
+        A gradient of another shape, backend or device than its parameter is a
+        ValueError/BackendError naming the parameter (``params[i]``, counted over groups).
+        """
+        with no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            i = -1
             for group in self.param_groups:
                 for p in group["params"]:
+                    i += 1
                     if p.grad is None:
                         continue
                     g = p.grad.data
+                    _check_grad(p.data, g, i)
                     if group.get("maximize", False):
                         g = -g
                     state = self.state.setdefault(id(p), {})
@@ -114,6 +153,12 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyper-parameters and state saved by ``state_dict`` (same parameter layout).
+
+        Parameters
+        ----------
+        state_dict : dict
+            ``{"state": ..., "param_groups": ...}`` as returned by ``state_dict()``; state
+            arrays are moved to each parameter's device and dtype.
 
         Raises
         ------
@@ -157,6 +202,24 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in g.items() if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _check_grad(p: Any, g: Any, i: int) -> None:
+    """The gradient g of params[i] must have p's shape, backend and device."""
+    if not backend.is_array(g):
+        raise TypeError(f"params[{i}].grad must hold an array, got {type(g).__name__}")
+    same = backend.backend_name(g) == backend.backend_name(p)
+    if not same or backend.device_of(g) != backend.device_of(p):
+        raise backend.BackendError(
+            f"params[{i}].grad is on {backend.backend_name(g)} ({backend.device_of(g)}) but "
+            f"params[{i}] on {backend.backend_name(p)} ({backend.device_of(p)}): a gradient "
+            f"must live where its parameter lives"
+        )
+    if tuple(g.shape) != tuple(p.shape):
+        raise ValueError(
+            f"params[{i}].grad has shape {tuple(g.shape)} but params[{i}] has shape "
+            f"{tuple(p.shape)}"
+        )
 
 
 def check_range(name: str, value: Any, lo: float, hi: float, hi_open: bool = True) -> None:

@@ -21,6 +21,25 @@ class RMSprop(Optimizer):
     """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False).
 
     The update rule is in the module docstring.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        Parameters to train, or parameter groups (see ``Optimizer``).
+    lr : float
+        Learning rate gamma.
+    alpha : float in [0, 1]
+        Smoothing constant of the running mean of g^2.
+    eps : float
+        Added to the root mean square d, so the division never divides by zero.
+    weight_decay : float
+        L2 penalty lambda, added to the gradient as lambda p.
+    momentum : float
+        Momentum factor mu >= 0 on g / d (0: none).
+    centered : bool
+        Divide by the running standard deviation sqrt(v_t - gbar_t^2) instead of the RMS.
+    maximize : bool
+        Ascend the objective (the gradient is negated).
     """
 
     def __init__(

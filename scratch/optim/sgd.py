@@ -19,6 +19,23 @@ class SGD(Optimizer):
     """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize).
 
     The update rule is in the module docstring.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        Parameters to train, or parameter groups (see ``Optimizer``).
+    lr : float
+        Learning rate gamma.
+    momentum : float
+        Momentum factor mu >= 0 (0: plain SGD).
+    dampening : float
+        Dampening tau of the momentum buffer's gradient term.
+    weight_decay : float
+        L2 penalty lambda, added to the gradient as lambda p.
+    nesterov : bool
+        Nesterov's look-ahead g + mu b_t (needs momentum > 0 and dampening = 0).
+    maximize : bool
+        Ascend the objective (the gradient is negated).
     """
 
     def __init__(
