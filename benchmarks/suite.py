@@ -99,16 +99,6 @@ class Suite:
             load_errors=errors,
         )
 
-    def print_list(self) -> None:
-        for w in self.workloads:
-            sizes = ", ".join(f"{k}: {report.size_text(v)}" for k, v in w.sizes.items())
-            peers = ", ".join(w.peers) or "no peer"
-            print(f"{w.name:<24} {w.family:<10} vs {peers:<20} {sizes}")
-        for s in self.studies:
-            print(f"{s:<24} study")
-        for k, v in self.load_errors.items():
-            print(f"{k:<24} BROKEN     {v}")
-
     def _header(self) -> dict:
         from .run import PROFILES
 

@@ -167,7 +167,9 @@ def collect(job_id: str, names: list[str], results: Path) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.slurm", description=__doc__)
+    from scratch.cli import HelpParser, plain
+
+    p = HelpParser(prog="scratch bench slurm", description=plain(__doc__))
     p.add_argument("--dry-run", action="store_true", help="print the job script, submit nothing")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="pass --quick to every task")

@@ -156,14 +156,36 @@ def fourier_partial_sum(coeffs: FourierCoefficients, x: Any, period: float = 2 *
 
 
 def square_wave(x: Any):
-    """sq(x) = sign(sin x): +1 on (0, pi), -1 on (-pi, 0), period 2 pi, jump 2 at 0."""
+    """sq(x) = sign(sin x): +1 on (0, pi), -1 on (-pi, 0), period 2 pi, jump 2 at 0.
+
+    Parameters
+    ----------
+    x : array, 0-, 1- or 2-D
+        Where to evaluate sq.
+
+    Returns
+    -------
+    array of x's shape, on x's backend
+    """
     x = check_array(x, name="x", ndim=(0, 1, 2), min_samples=0)
     xp = backend.namespace(x)
     return xp.sign(xp.sin(x))
 
 
 def square_wave_coefficients(n_terms: int, like: Any = None) -> FourierCoefficients:
-    """The exact coefficients of sq: a_n = 0, b_n = 4 / (n pi) for odd n, 0 for even n."""
+    """The exact coefficients of sq: a_n = 0, b_n = 4 / (n pi) for odd n, 0 for even n.
+
+    Parameters
+    ----------
+    n_terms : int
+        N, the number of harmonics.
+    like : backend name, Backend or array, optional
+        Where the coefficients go (default: the default backend).
+
+    Returns
+    -------
+    FourierCoefficients
+    """
     check_positive(n_terms, "n_terms", strict=False, integer=True)
     bk = _backend(like)
     xp = bk.xp
@@ -186,6 +208,19 @@ def gibbs_overshoot(
     (max_{x in (x_jump, x_jump + w]} S_N(x) - f_right) / (f_right - f_left), searched on a
     fine grid of width w = min(T/2, 2T/N): the first lobe peaks near x_jump + T / (2N).
     For the square wave it tends to GIBBS_CONSTANT = 0.0895 (8.95%) as N grows.
+
+    Parameters
+    ----------
+    coeffs : FourierCoefficients
+        a_0, a_n, b_n of the partial sum S_N (N = len(a_n)).
+    period : float
+        T, the period of f.
+    x_jump : float
+        Where f jumps upward.
+    f_left, f_right : float
+        f's limits just left and just right of the jump.
+    n_points : int
+        Points of the search grid on (x_jump, x_jump + w].
 
     Returns
     -------

@@ -90,10 +90,14 @@ def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any, check: bool =
 
     Parameters
     ----------
-    mu1, mu2 : array, shape (d,)
-        Means.
-    sigma1, sigma2 : array, shape (d, d)
-        Symmetric positive semi-definite covariances (singular ones are fine).
+    mu1 : array, shape (d,)
+        The first mean.
+    sigma1 : array, shape (d, d)
+        The first covariance: symmetric positive semi-definite (singular is fine).
+    mu2 : array, shape (d,)
+        The second mean.
+    sigma2 : array, shape (d, d)
+        The second covariance, as sigma1.
     check : bool
         Validate that the covariances are symmetric PSD (a Cholesky factorization each;
         an eigvalsh for one that is singular).

@@ -91,14 +91,17 @@ def kl_gaussian(mu0: Any, cov0: Any, mu1: Any, cov1: Any):
 
     Parameters
     ----------
-    mu0, mu1 : array, shape (..., k)
-        The means.
-    cov0, cov1 : array, shape (..., k, k) or (..., k)
-        Covariance matrices (symmetric positive definite), or variances (positive) of
-        diagonal covariances: a covariance with one axis more than its mean is a matrix,
-        one with as many axes as its mean holds variances. Either may be diagonal while
-        the other is full.
-        Leading (batch) axes of all four broadcast against each other.
+    mu0 : array, shape (..., k)
+        The mean of N0.
+    cov0 : array, shape (..., k, k) or (..., k)
+        N0's covariance matrix (symmetric positive definite), or the variances (positive)
+        of a diagonal covariance: a covariance with one axis more than its mean is a
+        matrix, one with as many axes as its mean holds variances. Either distribution
+        may be diagonal while the other is full.
+    mu1 : array, shape (..., k)
+        The mean of N1.
+    cov1 : array, shape (..., k, k) or (..., k)
+        N1's covariance, as cov0. Leading (batch) axes of all four broadcast together.
         The diagonal case (both diagonal) also takes ``scratch.autograd.Tensor``s and
         returns a differentiable Tensor (the VAE's KL term).
 
@@ -124,6 +127,12 @@ def kl_gaussian(mu0: Any, cov0: Any, mu1: Any, cov1: Any):
     tensors = any(isinstance(a, Tensor) for a in given)
     raw = [a.data if isinstance(a, Tensor) else a for a in given]
     like = next((a for a in raw if backend.is_array(a)), None)
+    for a, n in zip(raw, names):
+        if getattr(a, "ndim", None) == 0 or isinstance(a, (int, float)):
+            raise ValueError(
+                f"{n} must have at least one axis (a mean (..., k), a covariance (..., k, k) "
+                f"or variances (..., k)), got a scalar {a!r}"
+            )
     mu0_, cov0_, mu1_, cov1_ = (
         check_array(a, name=n, ndim=_ANY_NDIM, like=like) for a, n in zip(raw, names)
     )
