@@ -351,6 +351,21 @@ class GeneticAlgorithm(BaseEstimator):
 
         Afterwards ``x_`` is the best point, ``fun_`` = f(x_), and the histories are in
         f's units (best = lowest).
+
+        Parameters
+        ----------
+        f : callable
+            f(X) for the whole population X (P, D) -> (P,) on the same backend; lower is
+            better.
+        bounds : array (D, 2)
+            Low and high of every real gene; its backend is the population's.
+        **kwargs
+            Passed on to ``run`` (e.g. ``initial_population``).
+
+        Returns
+        -------
+        self : GeneticAlgorithm
+            The fitted optimizer.
         """
         self.run(lambda X: -f(X), bounds=bounds, **kwargs)
         self.best_fitness_history_ = [-v for v in self.best_fitness_history_]

@@ -192,7 +192,20 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         return kmeans_plusplus(X, k, rng_seed)[0]
 
     def fit(self, X: Any, y: Any = None) -> KMeans:
-        """Cluster X (n, d); y is ignored."""
+        """Cluster X (n, d); y is ignored.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            The samples to cluster.
+        y : None
+            Ignored; present for the scikit-learn fit(X, y) convention.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+        """
         X = check_array(X, name="X")
         n_init = self._check_params(X)
         xp = backend.namespace(X)
@@ -229,7 +242,19 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         return X
 
     def predict(self, X: Any):
-        """The index of the nearest center for each row of X, shape (n,)."""
+        """The index of the nearest center for each row of X, shape (n,).
+
+        l(i) = argmin_j ||x_i - c_j||^2, ties to the lowest j.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        labels : int array, shape (n,)
+        """
         X = self._validate(X)
         xp = backend.namespace(X)
         return xp.argmin(squared_distances(X, self.cluster_centers_), axis=1)
@@ -238,7 +263,18 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         return self.fit(X).labels_
 
     def transform(self, X: Any):
-        """Euclidean distances to every center, shape (n, k)."""
+        """Euclidean distances to every center, shape (n, k).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        D : array, shape (n, k)
+            D_ij = ||x_i - c_j||.
+        """
         X = self._validate(X)
         xp = backend.namespace(X)
         return xp.sqrt(squared_distances(X, self.cluster_centers_))
@@ -247,7 +283,20 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         return self.fit(X).transform(X)
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Minus the inertia of X under the fitted centers (higher is better)."""
+        """Minus the inertia of X under the fitted centers (higher is better).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+        y : None
+            Ignored; present for the scikit-learn score(X, y) convention.
+
+        Returns
+        -------
+        score : float
+            -J = -sum_i min_j ||x_i - c_j||^2, a host float.
+        """
         X = self._validate(X)
         J = _inertia(X, self.cluster_centers_, self.predict(X))
         return -float(backend.to_numpy(J))  # a host float, like scikit-learn's score

@@ -155,7 +155,20 @@ class LinearDiscriminantAnalysis(ClassifierMixin, TransformerMixin, BaseEstimato
         self.reg_covar = reg_covar
 
     def fit(self, X: Any, y: Any) -> LinearDiscriminantAnalysis:
-        """Learn the class means, S_w, S_b and the discriminant directions."""
+        """Learn the class means, S_w, S_b and the discriminant directions.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Training samples, n >= 2.
+        y : array, shape (n,)
+            Class labels (at least two distinct classes).
+
+        Returns
+        -------
+        self : LinearDiscriminantAnalysis
+            The fitted estimator.
+        """
         X = check_array(X, name="X", min_samples=2)
         labels, y = encode_classes(y, X.shape[0], like=X)  # y: class indices 0..K-1
         check_positive(self.reg_covar, "reg_covar", strict=False)
@@ -236,6 +249,16 @@ class LinearDiscriminantAnalysis(ClassifierMixin, TransformerMixin, BaseEstimato
         """Project onto the first n_components_ directions: X W_k, shape (n, k).
 
         As scikit-learn's solver='eigen', X is not centered first.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        Z : array, shape (n, k)
+            The projections onto the k = n_components_ leading directions.
         """
         X = self._validate(X)
         xp = backend.namespace(X)
@@ -250,22 +273,66 @@ class LinearDiscriminantAnalysis(ClassifierMixin, TransformerMixin, BaseEstimato
         return xp.matmul(X, xp.matrix_transpose(self.coef_)) + self.intercept_
 
     def decision_function(self, X: Any):
-        """delta_k(x), shape (n, K); for two classes delta_1 - delta_0, shape (n,)."""
+        """delta_k(x), shape (n, K); for two classes delta_1 - delta_0, shape (n,).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        scores : array, shape (n, K), or (n,) for K = 2
+            The linear discriminants delta_k(x_i), or delta_1 - delta_0 for two classes.
+        """
         S = self._scores(self._validate(X))
         return S[:, 1] - S[:, 0] if S.shape[1] == 2 else S
 
     def predict_log_proba(self, X: Any):
-        """log P(k | x) = delta_k(x) - logsumexp_j delta_j(x), shape (n, K)."""
+        """log P(k | x) = delta_k(x) - logsumexp_j delta_j(x), shape (n, K).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        log_proba : array, shape (n, K)
+            Log posteriors, columns in the order of classes_.
+        """
         S = self._scores(self._validate(X))
         return S - backend.logsumexp(S, axis=1, keepdims=True)
 
     def predict_proba(self, X: Any):
-        """P(k | x) = softmax_k delta_k(x), shape (n, K)."""
+        """P(k | x) = softmax_k delta_k(x), shape (n, K).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        proba : array, shape (n, K)
+            Posteriors, each row summing to one, columns in the order of classes_.
+        """
         log_p = self.predict_log_proba(X)
         return backend.namespace(log_p).exp(log_p)
 
     def predict(self, X: Any):
-        """The class of largest posterior, shape (n,)."""
+        """The class of largest posterior, shape (n,).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        y_pred : array, shape (n,)
+            classes_[argmax_k delta_k(x_i)], the labels as given to fit.
+        """
         S = self._scores(self._validate(X))
         xp = backend.namespace(S)
         return decode_classes(self.classes_, xp.argmax(S, axis=1))

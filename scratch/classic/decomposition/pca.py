@@ -107,7 +107,20 @@ class PCA(TransformerMixin, BaseEstimator):
             raise ValueError(f"a float n_components must lie in (0, 1), got {k}")
 
     def fit(self, X: Any, y: Any = None) -> PCA:
-        """Learn the mean and the principal axes of X (n, d); y is ignored."""
+        """Learn the mean and the principal axes of X (n, d); y is ignored.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Training samples, n >= 2.
+        y : None
+            Ignored; present for the scikit-learn fit(X, y) convention.
+
+        Returns
+        -------
+        self : PCA
+            The fitted estimator.
+        """
         self._fit(X)
         return self
 
@@ -166,7 +179,18 @@ class PCA(TransformerMixin, BaseEstimator):
         return min(reached + 1, r)
 
     def transform(self, X: Any):
-        """Scores Z = (X - mu) V_k, shape (n, k); divided by sqrt(lambda_k) when whitened."""
+        """Scores Z = (X - mu) V_k, shape (n, k); divided by sqrt(lambda_k) when whitened.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        Z : array, shape (n, k)
+            The scores on the n_components_ = k principal axes.
+        """
         check_is_fitted(self, "components_")
         check_same_backend(self, X, self.components_)
         X = check_array(X, name="X", like=self.components_)
@@ -184,7 +208,20 @@ class PCA(TransformerMixin, BaseEstimator):
         return xp.maximum(xp.sqrt(self.explained_variance_), eps)
 
     def fit_transform(self, X: Any, y: Any = None):
-        """fit(X) then transform(X), reusing the centered data."""
+        """fit(X) then transform(X), reusing the centered data.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Training samples, n >= 2.
+        y : None
+            Ignored; present for the scikit-learn fit_transform(X, y) convention.
+
+        Returns
+        -------
+        Z : array, shape (n, k)
+            The scores of the training samples, as transform(X) after fit(X).
+        """
         Xc = self._fit(X)
         xp = backend.namespace(Xc)
         Z = xp.matmul(Xc, xp.matrix_transpose(self.components_))
@@ -193,7 +230,19 @@ class PCA(TransformerMixin, BaseEstimator):
         return Z
 
     def inverse_transform(self, Z: Any):
-        """X = Z V_k^T + mu (Z times sqrt(lambda_k) first when whitened), shape (n, d)."""
+        """X = Z V_k^T + mu (Z times sqrt(lambda_k) first when whitened), shape (n, d).
+
+        Parameters
+        ----------
+        Z : array, shape (n, k)
+            Scores with k = n_components_ columns.
+
+        Returns
+        -------
+        X : array, shape (n, d)
+            The reconstruction in feature space: the projection of the original X onto the
+            span of the kept axes (exact when k = min(n_samples, n_features)).
+        """
         check_is_fitted(self, "components_")
         check_same_backend(self, Z, self.components_, name="Z")
         Z = check_array(Z, name="Z", like=self.components_)

@@ -256,6 +256,13 @@ class BaseHMM(BaseEstimator):
     def score_samples(self, X, lengths=None):
         """log P(X | lambda) and the posteriors gamma_t(i) = P(q_t = i | O, lambda).
 
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+            Concatenated observation sequences.
+        lengths : sequence of int, optional
+            Lengths of the concatenated sequences (default: one sequence).
+
         Returns
         -------
         log_prob : float
@@ -266,11 +273,38 @@ class BaseHMM(BaseEstimator):
         return float(to_numpy(backend.namespace(log_prob).sum(log_prob))), gamma
 
     def predict_proba(self, X, lengths=None):
-        """gamma_t(i) = P(q_t = i | O, lambda), shape (n_samples, n_components)."""
+        """gamma_t(i) = P(q_t = i | O, lambda), shape (n_samples, n_components).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+            Concatenated observation sequences.
+        lengths : sequence of int, optional
+            Lengths of the concatenated sequences (default: one sequence).
+
+        Returns
+        -------
+        posteriors : array, shape (n_samples, n_components), on X's backend
+            gamma_t(i) = alpha_t(i) beta_t(i) / P(O | lambda); each row sums to one.
+        """
         return self.score_samples(X, lengths)[1]
 
     def predict(self, X, lengths=None):
-        """Posterior decoding: q_t = argmax_i gamma_t(i), shape (n_samples,)."""
+        """Posterior decoding: q_t = argmax_i gamma_t(i), shape (n_samples,).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features)
+            Concatenated observation sequences.
+        lengths : sequence of int, optional
+            Lengths of the concatenated sequences (default: one sequence).
+
+        Returns
+        -------
+        state_sequence : int64 array, shape (n_samples,), on X's backend
+            The individually most likely state of each frame (not always a feasible
+            path: see decode for the Viterbi one).
+        """
         gamma = self.predict_proba(X, lengths)
         xp = backend.namespace(gamma)
         return xp.astype(xp.argmax(gamma, axis=1), xp.int64)
@@ -282,6 +316,10 @@ class BaseHMM(BaseEstimator):
 
         Parameters
         ----------
+        X : array, shape (n_samples, n_features)
+            Concatenated observation sequences.
+        lengths : sequence of int, optional
+            Lengths of the concatenated sequences (default: one sequence).
         algorithm : {"viterbi", "map"}
             "viterbi": argmax_Q P(O, Q | lambda), returned with log P(O, Q* | lambda);
             "map": q_t = argmax_i gamma_t(i), returned with sum_t log max_i gamma_t(i)

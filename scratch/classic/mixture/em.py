@@ -114,7 +114,18 @@ class ThreeCoinEM(BaseEstimator):
         return y
 
     def fit(self, y) -> ThreeCoinEM:
-        """Run EM from (pi, p, q) on the observations ``y`` (0/1, shape (n,)); returns self."""
+        """Run EM from (pi, p, q) on the observations ``y`` (0/1, shape (n,)); returns self.
+
+        Parameters
+        ----------
+        y : array, shape (n,)
+            Observed tosses of the second coin, coded 0 (tails) or 1 (heads).
+
+        Returns
+        -------
+        self : ThreeCoinEM
+            The fitted estimator.
+        """
         self._check_params()
         y = self._check_y(y)
         xp = backend.namespace(y)
@@ -148,7 +159,18 @@ class ThreeCoinEM(BaseEstimator):
         return self
 
     def log_likelihood(self, y):
-        """log L(theta) = sum_j log P(y_j | theta) at the fitted theta, a 0-d array."""
+        """log L(theta) = sum_j log P(y_j | theta) at the fitted theta, a 0-d array.
+
+        Parameters
+        ----------
+        y : array, shape (n,)
+            Observed tosses of the second coin, coded 0 (tails) or 1 (heads).
+
+        Returns
+        -------
+        log_L : 0-d array on y's backend
+            sum_j log(pi_ P(y_j | B) + (1 - pi_) P(y_j | C)).
+        """
         check_is_fitted(self, "pi_")
         check_same_backend(self, y, self.pi_, name="y")
         y = self._check_y(y, like=self.pi_)
@@ -157,7 +179,18 @@ class ThreeCoinEM(BaseEstimator):
         return xp.sum(xp.log(from_b + from_c))
 
     def predict_proba(self, y) -> Any:
-        """mu_j = P(coin B was tossed | y_j), shape (n,)."""
+        """mu_j = P(coin B was tossed | y_j), shape (n,).
+
+        Parameters
+        ----------
+        y : array, shape (n,)
+            Observed tosses of the second coin, coded 0 (tails) or 1 (heads).
+
+        Returns
+        -------
+        mu : array, shape (n,)
+            mu_j = pi_ P(y_j | B) / P(y_j | theta), the E-step responsibilities.
+        """
         check_is_fitted(self, "pi_")
         check_same_backend(self, y, self.pi_, name="y")
         y = self._check_y(y, like=self.pi_)

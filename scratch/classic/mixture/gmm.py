@@ -327,30 +327,90 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return X
 
     def score_samples(self, X):
-        """log p(x_i) for every sample, shape (n,), on X's backend."""
+        """log p(x_i) for every sample, shape (n,), on X's backend.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        log_p : array, shape (n,)
+            log p(x_i) = logsumexp_k (log w_k + log N(x_i | mu_k, Sigma_k)).
+        """
         X = self._check_X(X)
         return logsumexp(self._weighted_log_prob(X), axis=1)
 
     def score(self, X, y=None) -> float:
-        """Mean log-likelihood (1/n) sum_i log p(x_i), a Python float (as scikit-learn's)."""
+        """Mean log-likelihood (1/n) sum_i log p(x_i), a Python float (as scikit-learn's).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+        y : None
+            Ignored; present for the scikit-learn score(X, y) convention.
+
+        Returns
+        -------
+        score : float
+            (1/n) sum_i log p(x_i).
+        """
         log_p = self.score_samples(X)
         return float(to_numpy(backend.namespace(log_p).mean(log_p)))  # one host scalar
 
     def predict_proba(self, X):
-        """Responsibilities r_ik = P(z = k | x_i), shape (n, K)."""
+        """Responsibilities r_ik = P(z = k | x_i), shape (n, K).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        resp : array, shape (n, K)
+            r_ik = w_k N(x_i | mu_k, Sigma_k) / sum_j w_j N(x_i | mu_j, Sigma_j); each row
+            sums to one.
+        """
         X = self._check_X(X)
         xp = backend.namespace(X)
         a = self._weighted_log_prob(X)
         return xp.exp(a - logsumexp(a, axis=1)[:, None])
 
     def predict(self, X):
-        """The most probable component argmax_k r_ik, shape (n,)."""
+        """The most probable component argmax_k r_ik, shape (n,).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        labels : int array, shape (n,)
+            The component index of largest responsibility for each sample.
+        """
         X = self._check_X(X)
         xp = backend.namespace(X)
         return xp.argmax(self._weighted_log_prob(X), axis=1)
 
     def fit_predict(self, X, y=None):
-        """fit(X), then predict(X)."""
+        """fit(X), then predict(X).
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Training samples, n >= n_components.
+        y : None
+            Ignored; present for the scikit-learn fit_predict(X, y) convention.
+
+        Returns
+        -------
+        labels : int array, shape (n,)
+            The most probable component of each training sample under the fitted mixture.
+        """
         return self.fit(X).predict(X)
 
     def _n_parameters(self) -> int:
@@ -365,13 +425,35 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return cov_params + K * d + K - 1
 
     def bic(self, X):
-        """Bayesian information criterion -2 log L + p log n (lower is better), a float."""
+        """Bayesian information criterion -2 log L + p log n (lower is better), a float.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        bic : float
+            -2 sum_i log p(x_i) + p log n, p the number of free parameters.
+        """
         X = self._check_X(X)
         n = X.shape[0]
         return -2.0 * n * self.score(X) + self._n_parameters() * math.log(n)
 
     def aic(self, X):
-        """Akaike information criterion -2 log L + 2 p (lower is better), a float."""
+        """Akaike information criterion -2 log L + 2 p (lower is better), a float.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Samples with the fitted number of features d.
+
+        Returns
+        -------
+        aic : float
+            -2 sum_i log p(x_i) + 2 p, p the number of free parameters.
+        """
         X = self._check_X(X)
         return -2.0 * X.shape[0] * self.score(X) + 2.0 * self._n_parameters()
 
@@ -381,6 +463,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         z by inverse CDF (z = #{k : cdf_k <= u} for u ~ U[0, 1)), e ~ N(0, I) and A_z
         the Cholesky factor of Sigma_z (so A e ~ N(0, Sigma_z)); samples are grouped by
         component, as in scikit-learn.
+
+        Parameters
+        ----------
+        n_samples : int
+            How many samples to draw (>= 1).
 
         Returns
         -------

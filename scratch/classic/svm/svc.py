@@ -273,7 +273,20 @@ class SVC(ClassifierMixin, BaseEstimator):
         return votes, xp.matmul(dec, A - B)
 
     def decision_function(self, X: Any) -> Any:
-        """f(x): shape (m,) for two classes (> 0 means ``classes_[1]``), else see the module."""
+        """f(x): shape (m,) for two classes (> 0 means ``classes_[1]``), else see the module.
+
+        Parameters
+        ----------
+        X : array, shape (m, d), or (m, n_train) with ``kernel='precomputed'``
+            Samples with the fitted number of features d (or their kernel with the training
+            points).
+
+        Returns
+        -------
+        dec : array, shape (m,), (m, K) for 'ovr' or (m, K (K - 1) / 2) for 'ovo'
+            f(x) = sum_t beta_t K(x_t, x) + b for two classes; otherwise the one-vs-one values
+            ('ovo') or the votes plus a confidence in (-1/3, 1/3) ('ovr').
+        """
         X = self._check_X(X)
         xp = backend.namespace(X)
         dec = self._pair_values(X)
@@ -286,7 +299,19 @@ class SVC(ClassifierMixin, BaseEstimator):
         return votes + conf / (3.0 * (xp.abs(conf) + 1.0))
 
     def predict(self, X: Any) -> Any:
-        """The class with the most one-vs-one votes (lowest index on ties), shape (m,)."""
+        """The class with the most one-vs-one votes (lowest index on ties), shape (m,).
+
+        Parameters
+        ----------
+        X : array, shape (m, d), or (m, n_train) with ``kernel='precomputed'``
+            Samples with the fitted number of features d (or their kernel with the training
+            points).
+
+        Returns
+        -------
+        y_pred : array, shape (m,)
+            The predicted labels, drawn from classes_.
+        """
         X = self._check_X(X)
         xp = backend.namespace(X)
         votes, _ = self._votes(self._pair_values(X))
@@ -335,6 +360,18 @@ class SVC(ClassifierMixin, BaseEstimator):
 
         X, y must be the training data. For C = inf (hard margin) the slack term is
         left out: the constraints y_t f(x_t) >= 1 hold up to tol (see kkt_violations).
+
+        Parameters
+        ----------
+        X : array, shape (n, d), or (n, n) with ``kernel='precomputed'``
+            The training data given to fit.
+        y : array, shape (n,)
+            The training labels given to fit.
+
+        Returns
+        -------
+        P : array, shape (n_pairs,)
+            The primal objective of each binary problem at the fitted solution.
         """
         out = []
         for p, in_pair, y_pm, f, _ in self._pair_problems(X, y):
@@ -355,7 +392,20 @@ class SVC(ClassifierMixin, BaseEstimator):
         return xp.sum(xp.matmul(K, beta) * beta)
 
     def duality_gap(self, X: Any, y: Any) -> Any:
-        """P - D per pair, shape (n_pairs,); >= 0, and <= C n tol at SMO's stopping point."""
+        """P - D per pair, shape (n_pairs,); >= 0, and <= C n tol at SMO's stopping point.
+
+        Parameters
+        ----------
+        X : array, shape (n, d), or (n, n) with ``kernel='precomputed'``
+            The training data given to fit.
+        y : array, shape (n,)
+            The training labels given to fit.
+
+        Returns
+        -------
+        gap : array, shape (n_pairs,)
+            primal_objective(X, y) - dual_objective().
+        """
         return self.primal_objective(X, y) - self.dual_objective()
 
     def kkt_violations(self, X: Any, y: Any) -> Any:
@@ -364,6 +414,18 @@ class SVC(ClassifierMixin, BaseEstimator):
         v_t = [alpha_t < C] max(0, 1 - y_t f_t) + [alpha_t > 0] max(0, y_t f_t - 1): zero
         exactly when alpha_t = 0 -> y_t f_t >= 1, 0 < alpha_t < C -> y_t f_t = 1 and
         alpha_t = C -> y_t f_t <= 1. SMO stops when max_t v_t <= tol.
+
+        Parameters
+        ----------
+        X : array, shape (n, d), or (n, n) with ``kernel='precomputed'``
+            The training data given to fit.
+        y : array, shape (n,)
+            The training labels given to fit.
+
+        Returns
+        -------
+        v : array, shape (n,)
+            The largest KKT violation of each training sample over its pairs.
         """
         v = None
         for _, in_pair, y_pm, f, alpha in self._pair_problems(X, y):

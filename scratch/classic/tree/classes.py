@@ -157,7 +157,19 @@ class _BaseTree(BaseEstimator):
         return X
 
     def apply(self, X: Any):
-        """The index (in ``tree_``) of the leaf each sample lands in, int64 (n,)."""
+        """The index (in ``tree_``) of the leaf each sample lands in, int64 (n,).
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Samples with the fitted columns; categorical columns hold only categories seen
+            in fit.
+
+        Returns
+        -------
+        leaf : array, shape (n,), int64
+            Node indices into tree_ (each one a leaf).
+        """
         X = self._coded(X)  # first: it checks that the tree is fitted
         return self.tree_.apply(X)
 
@@ -175,6 +187,20 @@ class _BaseTree(BaseEstimator):
         Grows the unpruned tree on (X, y) (this estimator is left unchanged) and returns
         {"ccp_alphas": array (k,), "impurities": array (k,)} on X's backend, increasing
         alphas from 0, as scikit-learn's.
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Training samples, as for fit.
+        y : array, shape (n,)
+            Training labels (classifier) or targets (regressor), as for fit.
+
+        Returns
+        -------
+        path : dict of str to array
+            "ccp_alphas" (k,): the effective alphas g(t) = (R(t) - R(T_t)) / (|T_t| - 1) at
+            which the subtrees are cut; "impurities" (k,): the total leaf impurity of the
+            pruned tree for each alpha.
         """
         est = type(self)(**{**self.get_params(), "ccp_alpha": 0.0}).fit(X, y)
         alphas, impurities = prune_path(est.full_tree_)
@@ -237,7 +263,20 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseTree):
         self.categorical_features = categorical_features
 
     def fit(self, X: Any, y: Any) -> DecisionTreeClassifier:
-        """Grow (and prune) the tree on X (n, F) and labels y (n,)."""
+        """Grow (and prune) the tree on X (n, F) and labels y (n,).
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Training samples; the columns named by categorical_features hold categories.
+        y : array, shape (n,)
+            Class labels (at least two distinct values; numbers or strings).
+
+        Returns
+        -------
+        self : DecisionTreeClassifier
+            The fitted estimator.
+        """
         encoded = self._encode_fit(X, self.categorical_features)  # validates X first
         Xc = encoded[0]
         n = Xc.shape[0]
@@ -257,14 +296,38 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseTree):
         return self._grow(encoded, codes, self.n_classes_)
 
     def predict_proba(self, X: Any):
-        """Class fractions of the leaf each sample reaches, (n, n_classes)."""
+        """Class fractions of the leaf each sample reaches, (n, n_classes).
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Samples with the fitted columns; categorical columns hold only categories seen
+            in fit.
+
+        Returns
+        -------
+        proba : array, shape (n, n_classes)
+            p_k = n_k(leaf) / n(leaf), columns in the order of classes_.
+        """
         leaf = self.apply(X)
         xp = backend.namespace(leaf)
         counts = xp.take(self.tree_.value, leaf, axis=0)
         return counts / xp.sum(counts, axis=1, keepdims=True)
 
     def predict(self, X: Any):
-        """The majority class of each sample's leaf (the first class on ties), (n,)."""
+        """The majority class of each sample's leaf (the first class on ties), (n,).
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Samples with the fitted columns; categorical columns hold only categories seen
+            in fit.
+
+        Returns
+        -------
+        y_pred : array, shape (n,)
+            Labels drawn from classes_.
+        """
         proba = self.predict_proba(X)
         xp = backend.namespace(proba)
         return decode_classes(self.classes_, xp.argmax(proba, axis=1))
@@ -273,7 +336,32 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseTree):
 class DecisionTreeRegressor(RegressorMixin, _BaseTree):
     """A regression tree (CART, squared error): leaves predict the mean of their targets.
 
-    Parameters are those of DecisionTreeClassifier with ``criterion="squared_error"``.
+    The arguments are those of DecisionTreeClassifier with ``criterion="squared_error"``;
+    a node's impurity is the variance of its targets, (1/n_t) sum_i (y_i - ybar_t)^2.
+
+    Parameters
+    ----------
+    criterion : {"squared_error"}
+    max_depth : int or None
+        None grows until the leaves are pure or too small.
+    min_samples_split : int >= 2 or float in (0, 1]
+        A node with fewer samples is a leaf (a fraction: ceil(f n)).
+    min_samples_leaf : int >= 1 or float in (0, 1)
+        Every child of a split keeps at least this many samples.
+    min_impurity_decrease : float >= 0
+        Split only when (n_t / N) (decrease of the variance) >= this.
+    random_state : None or int
+        Breaks exact ties between features (see the module docstring).
+    ccp_alpha : float >= 0
+        Complexity parameter of minimal cost-complexity pruning (0: no pruning).
+    categorical_features : None, "all", column indices or a boolean mask
+        Columns whose values are categories (strings or numbers).
+
+    Attributes
+    ----------
+    n_features_in_, tree_ (structure.Tree, value (n_nodes, 1) the leaf means),
+    feature_importances_, categories_ (per column: the sorted categories, None for
+    numeric columns).
     """
 
     _criteria = ("squared_error",)
@@ -299,7 +387,20 @@ class DecisionTreeRegressor(RegressorMixin, _BaseTree):
         self.categorical_features = categorical_features
 
     def fit(self, X: Any, y: Any) -> DecisionTreeRegressor:
-        """Grow (and prune) the tree on X (n, F) and targets y (n,)."""
+        """Grow (and prune) the tree on X (n, F) and targets y (n,).
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Training samples; the columns named by categorical_features hold categories.
+        y : array, shape (n,)
+            Real-valued, finite targets.
+
+        Returns
+        -------
+        self : DecisionTreeRegressor
+            The fitted estimator.
+        """
         encoded = self._encode_fit(X, self.categorical_features)
         Xc = encoded[0]
         y = check_labels(y, Xc.shape[0], like=Xc)  # 1-D (a column vector with a warning)
@@ -308,7 +409,19 @@ class DecisionTreeRegressor(RegressorMixin, _BaseTree):
         return self._grow(encoded, xp.astype(y, Xc.dtype), 0)
 
     def predict(self, X: Any):
-        """The mean target of each sample's leaf, (n,)."""
+        """The mean target of each sample's leaf, (n,).
+
+        Parameters
+        ----------
+        X : array of shape (n, F), or host rows holding strings
+            Samples with the fitted columns; categorical columns hold only categories seen
+            in fit.
+
+        Returns
+        -------
+        y_pred : array, shape (n,)
+            The mean of the training targets in each sample's leaf.
+        """
         leaf = self.apply(X)
         xp = backend.namespace(leaf)
         return xp.take(self.tree_.value[:, 0], leaf)

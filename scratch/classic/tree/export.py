@@ -157,6 +157,24 @@ def export_text(
     """The tree as indented rules, one branch per line (scikit-learn's layout).
 
     ``|--- texture = clear`` opens a branch, ``|   |--- class: yes`` is a leaf.
+
+    Parameters
+    ----------
+    tree : fitted DecisionTreeClassifier or DecisionTreeRegressor
+    feature_names : list of str, optional
+        One name per column (n_features_in_ of them); default ``x[j]``.
+    class_names : list of str, optional
+        One name per class (classifier only); default: the estimator's ``classes_``.
+    category_names : dict {column: names}, optional
+        Names of the category codes 0..V-1 of a categorical column (default: the
+        categories seen in fit).
+    precision : int
+        Digits of thresholds and of a regression leaf's value.
+
+    Returns
+    -------
+    str
+        The rules, one line per branch or leaf, ending in a newline.
     """
     features, classes, cats = _names(tree, feature_names, class_names, category_names)
     t = tree.tree_
