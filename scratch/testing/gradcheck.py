@@ -21,6 +21,7 @@ parameter arrays restored afterwards (``state``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,29 @@ def gradcheck(
         relative error), max abs/rel error and the likely cause; ``err.analytic`` and
         ``err.numeric`` hold the arrays by input name.
     """
+    options = dict(names=names, n_samples=n_samples, modules=modules, float32=float32)
+    return _gradcheck(
+        fn, inputs, eps, atol, rtol, seed, raise_exception, report_dir=report_dir, **options
+    )
+
+
+def _gradcheck(
+    fn,
+    inputs,
+    eps,
+    atol,
+    rtol,
+    seed,
+    raise_exception,
+    *,
+    names,
+    n_samples,
+    modules,
+    float32,
+    report_dir,
+    what="gradcheck",
+) -> bool:
+    """gradcheck under the name ``what`` (gradgradcheck reuses it for its messages)."""
     check_policy(float32)
     names, values = named_inputs(inputs, names)
     xs = _as_tensors(values)
@@ -170,37 +194,39 @@ def gradcheck(
     modules = find_modules(fn) if modules is None else list(modules)
     low = [(names[i], x) for i, x in enumerate(xs) if is_low_precision(x.data)]
     if low and float32 == "refuse":
-        raise refusal("gradcheck", low[0][0], low[0][1].dtype, _cast_hint(), eps)
+        raise refusal(what, low[0][0], low[0][1].dtype, _cast_hint(), eps)
     if low and float32 == "coarse":
         eps, atol, rtol = coarse_tolerances(eps, atol, rtol)
-    with preserved(modules), _Promoted(xs, names, modules if float32 == "promote" else [], eps):
-        if low and float32 != "promote":
-            low = []
-        return _check(
-            fn,
-            xs,
-            names,
-            checked,
-            eps,
-            atol,
-            rtol,
-            seed,
-            raise_exception,
-            n_samples,
-            report_dir,
-            bool(low),
-        )
+    promote = float32 == "promote"
+    opts = _Options(eps, atol, rtol, seed, raise_exception, n_samples, report_dir, promote, what)
+    with (
+        preserved(modules),
+        _Promoted(xs if promote else [], names, modules if promote else [], eps),
+    ):
+        return _check(fn, xs, names, checked, opts)
 
 
-def _check(
-    fn, xs, names, checked, eps, atol, rtol, seed, raise_exception, n_samples, report_dir, promoted
-) -> bool:
+@dataclass(frozen=True)
+class _Options:
+    eps: float
+    atol: float
+    rtol: float
+    seed: int
+    raise_exception: bool
+    n_samples: int | None
+    report_dir: str | Path | None
+    promoted: bool
+    what: str
+
+
+def _check(fn, xs: list, names: list, checked: list, o: _Options) -> bool:
+    """Reverse mode once, central differences per checked input, one report per input."""
     ys = _outputs(fn, xs)
-    if promoted:
+    if o.promoted:
         for k, y in enumerate(ys):
             if is_low_precision(y.data):
-                raise refuse_float32_output("gradcheck", k, y.dtype, eps)
-    vs = directions([y.data for y in ys], seed)
+                raise refuse_float32_output(o.what, k, y.dtype, o.eps)
+    vs = directions([y.data for y in ys], o.seed)
     diff = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
     if diff:
         analytic = grad(
@@ -222,8 +248,8 @@ def _check(
 
     with no_grad():
         again = projection([y.data for y in _outputs(fn, xs)], vs)
-    assert_deterministic(projection([y.data for y in ys], vs), again, "gradcheck")
-    rng = np.random.default_rng(seed)
+    assert_deterministic(projection([y.data for y in ys], vs), again, o.what)
+    rng = np.random.default_rng(o.seed)
     axes = axis_labels("input", names, [tuple(x.shape) for x in xs])
     reports = []
     for i, a in zip(checked, analytic):
@@ -233,16 +259,20 @@ def _check(
         probe = next((k for k, y in enumerate(ys) if tuple(y.shape) == shape), None)
         original = x.data
         try:
-            elements = sample_elements(shape, n_samples, rng)
-            numeric, diagonal = central_differences(evaluate_at(x), original, eps, elements, probe)
+            elements = sample_elements(shape, o.n_samples, rng)
+            numeric, diagonal = central_differences(
+                evaluate_at(x), original, o.eps, elements, probe
+            )
         finally:
             x.data = original
         diagonal_only = None if diagonal is None else backend.to_numpy(vs[probe]) * diagonal
         output = None if probe is None else backend.to_numpy(ys[probe].data).astype(np.float64)
         reports.append(
-            make_report(names[i], shape, a, numeric, atol, rtol, diagonal_only, axes, None, output)
+            make_report(
+                names[i], shape, a, numeric, o.atol, o.rtol, diagonal_only, axes, None, output
+            )
         )
-    return finish(reports, "gradcheck", report_dir, raise_exception)
+    return finish(reports, o.what, o.report_dir, o.raise_exception)
 
 
 def gradgradcheck(
@@ -260,6 +290,28 @@ def gradgradcheck(
     The direction v is fixed (drawn from ``seed``) and treated as a constant, so the
     checked function is the gradient of <v, fn(x)> with respect to the inputs. The
     keyword options are gradcheck's (names, n_samples, modules, float32, report_dir).
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the input Tensors, returns a Tensor or a tuple of Tensors; its backward
+        must itself be differentiable.
+    inputs : sequence of Tensors (or arrays), or dict of name -> Tensor
+        float64; those with ``requires_grad=True`` are checked.
+    eps, atol, rtol : float
+        Step of the central difference and the tolerance, as in ``gradcheck``.
+    seed : int
+        The direction v is drawn from seed + 1; seed itself goes to gradcheck (its own
+        direction and element sample).
+    raise_exception : bool
+        Raise GradcheckError on failure (default) instead of returning False.
+    **options
+        Passed on to ``gradcheck``: names, n_samples, modules, float32, report_dir.
+
+    Returns
+    -------
+    bool
+        True when every checked input's second derivatives match.
     """
     names, values = named_inputs(inputs, options.pop("names", None))
     xs = _as_tensors(values)
@@ -286,6 +338,18 @@ def gradgradcheck(
             )
         return tuple(g if g is not None else inner[i] * 0.0 for i, g in zip(checked, gs))
 
-    return gradcheck(
-        first_derivative, xs, eps, atol, rtol, seed, raise_exception, names=names, **options
+    options.setdefault("n_samples", None)
+    options.setdefault("float32", "refuse")
+    options.setdefault("report_dir", None)
+    return _gradcheck(
+        first_derivative,
+        xs,
+        eps,
+        atol,
+        rtol,
+        seed,
+        raise_exception,
+        names=names,
+        what="gradgradcheck",
+        **options,
     )
