@@ -18,7 +18,7 @@ from typing import Any
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import Backend, Rng
-from ..functional._im2col import geometry, pair
+from ..functional.conv import geometry, pair
 from . import init
 from ._factory import resolve_backend, resolve_dtype, resolve_rng
 from .module import Module, Parameter
