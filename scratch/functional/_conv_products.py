@@ -2,16 +2,19 @@ r"""The raw products behind conv2d and conv_transpose2d, a chunk of the batch at
 
 conv(x, w) = X_col W_col, conv_t(dy, w) = col2im(dY W_col^T), conv_w(x, dy) = X_col^T dY
 (derived in ``conv.py``, which wraps them as Functions). Here: the GEMM layouts
-(channels-last columns, a batch of one GEMM per group; channels-first ``unfold_flat``
-columns for grouped stride-1 convolutions), the cache-sized chunks of the batch, the
-stride-1 input gradient as a convolution with the flipped kernel, and both gradients
-from one unfolding. Everything works on raw arrays of any backend.
+(channels-last columns, a batch of one GEMM per group; for grouped stride-1
+convolutions one GEMM per kernel tap on slices of the flattened image, or channels-first
+``unfold_flat`` columns beyond 16 channels per group; ``_layout`` chooses), the
+cache-sized chunks of the batch, the stride-1 input gradient as a convolution with the
+flipped kernel, and both gradients from one unfolding. Everything works on raw arrays of
+any backend. The steps mark their phases for ``scratch bench --profile`` (``_phases``).
 """
 
 from __future__ import annotations
 
 from .. import backend
-from ._im2col import Geometry, fold_channels_last, unfold, unfold_flat
+from . import _phases as _ph
+from ._im2col import Geometry, _pad, fold_channels_last, unfold, unfold_flat
 
 
 def _chunks(n: int, per_image: int, like) -> list[slice]:
@@ -36,6 +39,7 @@ class _Layout:
         self.og, self.cg, self.k = c_out // g.groups, c_in // g.groups, g.kh * g.kw
         self.out_hw = tuple(out_hw)
         self.per_image = out_hw[0] * out_hw[1] * self.k * c_in  # numbers of X_col per image
+        self.buffer = None  # X_col of one chunk (one group), reused by the next chunks
 
     def weight_columns(self, w):
         """w (C_out, C/g, kh, kw) -> W_col (g, K C/g, C_out/g), rows (i, j, c)."""
@@ -60,10 +64,25 @@ class _Layout:
         return xp.empty(shape, dtype=like.dtype, device=backend.device_of(like))
 
     def columns(self, x):
-        """X_col of a chunk of images (g, M, K C/g), M = nb Ho Wo: ``unfold``'s one copy."""
+        """X_col of a chunk of images (g, M, K C/g), M = nb Ho Wo: ``unfold``'s one copy.
+
+        With one group the copy goes into a buffer kept for the next chunks. Measured
+        (numpy, the benchmark's 64 -> 64 3x3 columns of 2 images, 4.7 MB, 4 chunks, best
+        of 15): 1.7-2.3 ms into fresh arrays, 0.28 ms into one reused buffer. A fresh
+        array that large is new memory from the kernel on every chunk, and the copy
+        then runs at the speed of its page faults.
+        """
         xp = backend.namespace(x)
-        rows = x.shape[0] * self.out_hw[0] * self.out_hw[1]
-        cols = xp.reshape(unfold(x, self.g, self.out_hw), (rows, self.groups, self.k * self.cg))
+        nb = x.shape[0]
+        rows = nb * self.out_hw[0] * self.out_hw[1]
+        out = None
+        if self.groups == 1:
+            if self.buffer is None or self.buffer.shape[0] < nb:
+                shape = (nb,) + self.out_hw + (self.g.kh, self.g.kw, self.c_in)
+                self.buffer = xp.empty(shape, dtype=x.dtype, device=backend.device_of(x))
+            out = self.buffer[:nb, ...]
+        windows = unfold(x, self.g, self.out_hw, out=out)
+        cols = xp.reshape(windows, (rows, self.groups, self.k * self.cg))
         return xp.permute_dims(cols, (1, 0, 2))
 
     def apply(self, cols, w_col):
@@ -76,7 +95,9 @@ class _Layout:
         y[sl, ...] = xp.permute_dims(y5, (1, 2, 3, 0, 4))
 
     def weight_part(self, cols, r):
-        return _at_b(cols, self.rows(r))  # (g, K C/g, C_out/g)
+        r_rows = self.rows(r)
+        _ph.mark("layout")
+        return _at_b(cols, r_rows)  # (g, K C/g, C_out/g)
 
     def finish(self, y):
         xp = backend.namespace(y)
@@ -141,18 +162,89 @@ class _FlatLayout:
         y_wide = xp.reshape(y_c, (sl.stop - sl.start, self.groups, self.og, ho, self.wp))
         y[sl, ...] = y_wide[..., :wo]
 
-    def weight_part(self, cols, r):
-        xp = backend.namespace(cols, r)
+    def wide_rows(self, r):
+        """R of a chunk (nb, C_out, Ho, Wo) on the wide grid (nb, g, C_out/g, Ho Wp), zero
+        in the Wp - Wo extra columns (a buffer allocated once, zeroed once)."""
+        xp = backend.namespace(r)
         nb, (ho, wo) = r.shape[0], self.out_hw
         if self.r_wide is None or self.r_wide.shape[0] < nb:
             shape = (nb, self.groups, self.og, ho, self.wp)
             self.r_wide = xp.zeros(shape, dtype=r.dtype, device=backend.device_of(r))
         self.r_wide[:nb, ..., :wo] = xp.reshape(r, (nb, self.groups, self.og, ho, wo))
-        r_rows = xp.reshape(self.r_wide[:nb, ...], (nb, self.groups, self.og, ho * self.wp))
+        _ph.mark("layout")
+        return xp.reshape(self.r_wide[:nb, ...], (nb, self.groups, self.og, ho * self.wp))
+
+    def weight_part(self, cols, r):
+        xp = backend.namespace(cols, r)
+        r_rows = self.wide_rows(r)
         return xp.sum(xp.matmul(r_rows, xp.matrix_transpose(cols)), axis=0)
 
     def finish(self, y):
         return backend.namespace(y).reshape(y, (y.shape[0], self.c_out) + self.out_hw)
+
+
+class _DirectLayout(_FlatLayout):
+    r"""Grouped stride-1 convolutions with few channels per group, without unfolding.
+
+    On ``unfold_flat``'s grid (the padded image flattened row by row, width Wp), tap
+    (i, j) of all the outputs p Wp + q reads ONE contiguous run, xflat[c, o_ij + p Wp + q]
+    with o_ij = i d_h Wp + j d_w, so per image and group
+
+        y_wide = sum_{i, j} W[:, :, i, j] xflat[:, o_ij : o_ij + Ho Wp]
+                 (C_out/g, C/g) @ (C/g, Ho Wp), the right operand a slice (a view),
+
+    and the weight gradient per tap is dW[:, :, i, j] = sum_n R_wide xflat[:, o_ij : ...]^T.
+    No columns are copied, for kh kw GEMMs of inner size C/g and kh kw - 1 additions
+    of y_wide. Measured (numpy, the benchmark's g = 8, C/g = 8, N = 8 forward, best of
+    20 on the shared 2-core machine): 1.65-1.75 ms against 5.0-11.8 ms for the
+    unfolded ``_FlatLayout`` (whose copy of the columns is kh kw times the input); with
+    C/g = 64 (groups = 1) the two were even, so ``products`` takes it up to C/g = 16.
+    """
+
+    def __init__(self, g: Geometry, c_out: int, c_in: int, out_hw: tuple[int, int], wp: int):
+        super().__init__(g, c_out, c_in, out_hw, wp)
+        hp = out_hw[0] + g.dh * (g.kh - 1) + 1  # padded rows (at least), for the chunk size
+        self.per_image = c_in * hp * wp + c_out * out_hw[0] * wp
+        self.offsets = [i * g.dh * wp + j * g.dw for i in range(g.kh) for j in range(g.kw)]
+
+    def weight_columns(self, w):
+        """w (C_out, C/g, kh, kw) -> the taps (K, g, C_out/g, C/g), one matrix per tap."""
+        xp = backend.namespace(w)
+        w4 = xp.reshape(w, (self.groups, self.og, self.cg, self.k))
+        return xp.permute_dims(w4, (3, 0, 1, 2))
+
+    def weight_from_columns(self, acc):
+        """(g, C_out/g, C/g, K) -> (C_out, C/g, kh, kw)."""
+        shape = (self.c_out, self.cg, self.g.kh, self.g.kw)
+        return backend.namespace(acc).reshape(acc, shape)
+
+    def columns(self, x):
+        """The padded chunk, flattened per channel: (nb, g, C/g, (Ho + d_h (kh - 1) + 1) Wp)."""
+        xp = backend.namespace(x)
+        xpad = _pad(x, self.g, 0.0, spatial=(2, 3), extra_rows=1)
+        _ph.mark("layout")
+        nb, flat_len = x.shape[0], xpad.shape[2] * xpad.shape[3]
+        return xp.reshape(xpad, (nb, self.groups, self.cg, flat_len))
+
+    def _tap(self, flat, t: int):
+        length = self.out_hw[0] * self.wp
+        return flat[..., self.offsets[t] : self.offsets[t] + length]
+
+    def apply(self, flat, w_taps):
+        xp = backend.namespace(flat)
+        y = xp.matmul(w_taps[0, ...], self._tap(flat, 0))  # (nb, g, C_out/g, Ho Wp)
+        for t in range(1, self.k):
+            y += xp.matmul(w_taps[t, ...], self._tap(flat, t))
+        return y
+
+    def weight_part(self, flat, r):
+        xp = backend.namespace(flat, r)
+        r_rows = self.wide_rows(r)
+        taps = [
+            xp.sum(xp.matmul(r_rows, xp.matrix_transpose(self._tap(flat, t))), axis=0)
+            for t in range(self.k)
+        ]
+        return xp.stack(taps, axis=-1)  # (g, C_out/g, C/g, K)
 
 
 def _at_b(a, d):
@@ -167,6 +259,27 @@ def _at_b(a, d):
     return xp.matmul(xp.matrix_transpose(a), d)
 
 
+def _layout(g: Geometry, c_out: int, c_in: int, out_hw, in_hw):
+    """The GEMM layout for a convolution: direct taps for grouped stride-1 convolutions
+    with at most 16 channels per group, channels-first columns for the other grouped
+    stride-1 ones, channels-last columns otherwise (the measurements in their docstrings).
+
+    Measured and not taken: the direct taps for ungrouped convolutions too, on the
+    channels-last image flattened to rows (kh kw GEMMs (rows, C) @ (C, C_out) on row
+    slices, no columns copied). On the benchmark's 64 -> 64 3x3 forward + backward,
+    interleaved with the unfolded ``_Layout`` in one process: 0.83-0.90x its time at
+    best, but 1.3-3.8x in the median on the loaded 2-core machine. Each of the 9x more
+    GEMM calls ends in a barrier of OpenBLAS's two threads, and with a core taken by
+    another process each barrier waits for the scheduler. The grouped taps are small
+    enough for OpenBLAS to run them on one thread, so they do not wait (median 0.42x).
+    """
+    wp = in_hw[1] + g.pl + g.pr
+    if (g.sh, g.sw) == (1, 1) and g.groups > 1:
+        wide = _DirectLayout if c_in // g.groups <= 16 else _FlatLayout
+        return wide(g, c_out, c_in, out_hw, wp)
+    return _Layout(g, c_out, c_in, out_hw)
+
+
 def products(x, g: Geometry, out_hw, w=None, b=None, r=None):
     """One pass over the unfolding of x, chunk by chunk, for up to two products.
 
@@ -176,24 +289,27 @@ def products(x, g: Geometry, out_hw, w=None, b=None, r=None):
     stride-1 convolutions use the channels-first ``_FlatLayout``, all others ``_Layout``.
     """
     c_out, c_in = (w.shape[0] if w is not None else r.shape[1]), x.shape[1]
-    if (g.sh, g.sw) == (1, 1) and g.groups > 1:
-        lay = _FlatLayout(g, c_out, c_in, out_hw, x.shape[3] + g.pl + g.pr)
-    else:
-        lay = _Layout(g, c_out, c_in, out_hw)
+    lay = _layout(g, c_out, c_in, out_hw, tuple(x.shape[2:]))
     n = x.shape[0]
     y = acc = None
     if w is not None:
         w_op, b_op, y = lay.weight_columns(w), None if b is None else lay.bias(b), lay.output(n, x)
+    _ph.start()
     for sl in _chunks(n, lay.per_image, x):
         cols = lay.columns(x[sl, ...])
+        _ph.mark("unfold")
         if w is not None:
             y_c = lay.apply(cols, w_op)
+            _ph.mark("GEMM")
             if b_op is not None:
                 y_c += b_op
+                _ph.mark("bias")
             lay.store(y, sl, y_c)
+            _ph.mark("layout")
         if r is not None:
             part = lay.weight_part(cols, r[sl, ...])
             acc = part if acc is None else acc + part
+            _ph.mark("GEMM")
     return (
         None if y is None else lay.finish(y),
         None if acc is None else lay.weight_from_columns(acc),
@@ -234,11 +350,20 @@ def conv_t(dy, w, g: Geometry, in_hw, b=None):
     w_col_t = xp.matrix_transpose(lay.weight_columns(w))
     n = dy.shape[0]
     dx = xp.empty((n,) + tuple(in_hw) + (lay.c_in,), dtype=dy.dtype, device=backend.device_of(dy))
+    _ph.start()
     for sl in _chunks(n, lay.per_image, dy):
-        d_cols = xp.matmul(lay.rows(dy[sl, ...]), w_col_t)  # (g, M, K C/g)
+        dy_rows = lay.rows(dy[sl, ...])
+        _ph.mark("layout")
+        d_cols = xp.matmul(dy_rows, w_col_t)  # (g, M, K C/g)
+        _ph.mark("GEMM")
         windows = lay.windows(d_cols, sl.stop - sl.start)
-        dx_c = fold_channels_last(windows, g, in_hw)
-        dx[sl, ...] = dx_c if b is None else dx_c + b
+        dx_c = fold_channels_last(windows, g, in_hw)  # a fresh array: the bias goes in place
+        _ph.mark("fold")
+        if b is not None:
+            dx_c += b
+            _ph.mark("bias")
+        dx[sl, ...] = dx_c
+        _ph.mark("layout")
     return _channels_first(dx)
 
 

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from . import _phases as _ph
 
 # ---------------------------------------------------------------------------------------
 # argument parsing
@@ -146,21 +147,27 @@ def _pad(x, g: Geometry, value: float, spatial=(1, 2), extra_rows: int = 0):
     return xpad
 
 
-def unfold(x, g: Geometry, out_hw: tuple[int, int], pad_value: float = 0.0):
+def unfold(x, g: Geometry, out_hw: tuple[int, int], pad_value: float = 0.0, out=None):
     """x (N, C, H, W) -> windows (N, Ho, Wo, groups, kh kw, C / groups); see module doc.
 
     The windows are a strided view of the padded channels-last input
-    (``backend.sliding_windows``); the reshape into columns is the one copy.
+    (``backend.sliding_windows``); the reshape into columns is the one copy. With one
+    group, ``out`` (N, Ho, Wo, kh, kw, C) takes that copy instead of a fresh array (the
+    result is then a view of it): a caller unfolding chunk after chunk reuses one buffer.
     """
     xp = backend.namespace(x)
     n, c, h, w = x.shape
     ho, wo = out_hw
     xt = xp.permute_dims(x, (0, 2, 3, 1))  # channels-last view: copies move runs of C
     xpad = _pad(xt, g, pad_value) if g.pt or g.pb or g.pl or g.pr else xt
+    _ph.mark("layout")  # the padded channels-last copy (a transposing copy of NCHW x)
     win = backend.sliding_windows(xpad, (g.kh, g.kw), (g.sh, g.sw), (g.dh, g.dw))
     win = win[:, :ho, :wo, ...]  # (N, Ho, Wo, kh, kw, C)
     k, cg = g.kh * g.kw, c // g.groups
     if g.groups == 1:
+        if out is not None:
+            out[...] = win
+            win = out
         return xp.reshape(win, (n, ho, wo, 1, k, c))
     win = xp.reshape(win, (n, ho, wo, k, g.groups, cg))
     return xp.reshape(xp.permute_dims(win, (0, 1, 2, 4, 3, 5)), (n, ho, wo, g.groups, k, cg))
@@ -184,6 +191,7 @@ def unfold_flat(x, g: Geometry, out_hw: tuple[int, int]):
     n, c = x.shape[0], x.shape[1]
     ho = out_hw[0]
     xpad = _pad(x, g, 0.0, spatial=(2, 3), extra_rows=1)
+    _ph.mark("layout")  # the padded copy
     wp = xpad.shape[3]
     flat = xp.reshape(xpad, (n, c, xpad.shape[2] * wp))
     slabs = backend.shifted_slabs(flat, (g.kh, g.kw), (g.dh * wp, g.dw), ho * wp)

@@ -30,8 +30,11 @@ elsewhere), made contiguous by one copy: the cost is one GEMM plus one copy of X
 Memory layout: columns are ordered (i, j, c) with the channel fastest and the input is
 read channels-last (N, H, W, C), so the copy moves contiguous runs of C numbers; with g
 groups the product is a batch of g GEMMs, (g, N Ho Wo, K C/g) @ (g, K C/g, C_out/g).
-Grouped stride-1 convolutions use the channels-first unfolding of ``unfold_flat``
-instead (a group's channels are contiguous there, and its copies move whole image rows).
+Grouped stride-1 convolutions with at most 16 channels per group skip the unfolding:
+on the image flattened row by row, each kernel tap of all outputs is one contiguous
+slice, so y is a sum of kh kw GEMMs on views (``_conv_products._DirectLayout``); other
+grouped stride-1 ones use the channels-first unfolding of ``unfold_flat`` (a group's
+channels are contiguous there, and its copies move whole image rows).
 
 Backward, from Y = X_col W_col:  dL/dW_col = X_col^T dY  (PyTorch's dW, reshaped), and
 dL/dX_col = dY W_col^T; the unfolding copied each pixel into every window that covers
@@ -70,7 +73,8 @@ Seen as a linear map of one sample, conv2d is y.ravel() = M x.ravel() with a spa
 M (C_out Ho Wo, C H W) (``conv2d_matrix``); conv_transpose2d is x -> M^T x.
 
 Which engine path runs when. conv2d's forward: the chunked channels-last im2col and one
-GEMM per group (channels-first columns for grouped stride-1 convolutions). Its
+GEMM per group (for grouped stride-1 convolutions: one GEMM per tap without unfolding up
+to 16 channels per group, channels-first columns beyond). Its
 first-order backward (``backward()``, or ``grad`` without create_graph) when x and w
 both need gradients, with stride 1 and padding at most d (k - 1) on every side: ONE
 unfolding of dy, whose product with the flipped kernel is dx and whose product with x is
@@ -87,8 +91,9 @@ from __future__ import annotations
 from .. import backend
 from ..autograd import Function, Tensor, is_grad_enabled
 from . import _conv_products as _p
+from . import _phases as _ph
 from . import math as m
-from ._checks import float_tensor, same_backend
+from ._checks import empty_batch, float_tensor, same_backend, same_dtype
 from ._im2col import (
     Col2Im,
     Geometry,
@@ -110,6 +115,8 @@ __all__ = [
     "conv2d_matrix",
     "conv2d_reference",
     "conv_transpose2d_reference",
+    "geometry",  # PyTorch-style kernel/stride/padding/dilation/groups parsed and checked
+    "pair",  # an int or a pair of ints as a checked pair (the layers' argument rule)
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -192,13 +199,12 @@ def _prepare(input, weight, bias):
     w = float_tensor(weight, "weight")
     b = None if bias is None else float_tensor(bias, "bias")
     same_backend(("input", x), ("weight", w), ("bias", b))
-    for name, t in (("weight", w), ("bias", b)):
-        if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{name} has dtype {t.dtype} but input has {x.dtype}; cast one")
+    same_dtype("conv", x, ("weight", w), ("bias", b))
     unbatched = x.ndim == 3
     if unbatched:
         x = m.reshape(x, (1,) + x.shape)
-    check_image(x)
+    if not (x.ndim == 4 and x.shape[0] == 0 and 0 not in x.shape[1:]):
+        check_image(x)  # a zero-size batch (N = 0) passes: torch's empty result
     if w.ndim != 4:
         raise ValueError(f"weight must be 4-D, got shape {w.shape}")
     return x, w, b, unbatched
@@ -265,9 +271,12 @@ def _conv_transpose2d_args(input, weight, bias, stride, padding, output_padding,
 
 def _bias_grad(gy: Tensor, inputs: tuple) -> tuple:
     """(dL/db,) = (sum of gy over (n, h, w),) when a bias is the third input, else ()."""
-    if len(inputs) < 3:
-        return ()
-    return (m.sum(gy, axis=(0, 2, 3)) if inputs[2].requires_grad else None,)
+    if len(inputs) < 3 or not inputs[2].requires_grad:
+        return () if len(inputs) < 3 else (None,)
+    _ph.start()
+    gb = m.sum(gy, axis=(0, 2, 3))
+    _ph.mark("bias")
+    return (gb,)
 
 
 class Convolution(Function):
@@ -350,8 +359,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     input : Tensor or array (N, C, H, W) (or (C, H, W))
     weight : Tensor or array (C_out, C / groups, kh, kw)
     bias : Tensor or array (C_out,), optional
-    stride, dilation : int or pair of positive ints
+    stride : int or pair of positive ints
     padding : int or pair of non-negative ints, or 'valid' / 'same'
+    dilation : int or pair of positive ints
     groups : int
         C and C_out must both be divisible by it; groups = C is depthwise convolution.
 
@@ -368,6 +378,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     x, w, b, unbatched, g, out_hw = _conv2d_args(
         input, weight, bias, stride, padding, dilation, groups
     )
+    if x.shape[0] == 0:  # N = 0: torch's (0, C_out, Ho, Wo), gradients of shape (0, ...)
+        return empty_batch((0, w.shape[0]) + tuple(out_hw), x, w, b)
     # The engine, not conv2d_reference (the same numbers, tests/functional/
     # test_conv_reference.py): cache-sized chunks, the flipped-kernel input gradient and
     # one unfolding for both gradients took the benchmark's conv2d step (N=32, 64->64,
@@ -403,9 +415,11 @@ def conv_transpose2d(
     input : Tensor or array (N, C_in, H, W) (or (C_in, H, W))
     weight : Tensor or array (C_in, C_out / groups, kh, kw)
     bias : Tensor or array (C_out,), optional
-    stride, dilation : int or pair of positive ints
+    stride : int or pair of positive ints
     padding, output_padding : int or pair of non-negative ints
     groups : int
+    dilation : int or pair of positive ints
+        After ``groups``, torch's order.
 
     Returns
     -------
@@ -414,6 +428,8 @@ def conv_transpose2d(
     x, w, b, unbatched, g, out_hw = _conv_transpose2d_args(
         input, weight, bias, stride, padding, output_padding, groups, dilation
     )
+    if x.shape[0] == 0:  # N = 0: torch's (0, C_out, Ho, Wo), gradients of shape (0, ...)
+        return empty_batch((0, w.shape[1] * groups) + tuple(out_hw), x, w, b)
     # The engine, not conv_transpose2d_reference (the same numbers): chunked, and for
     # stride 1 a convolution with the flipped kernel instead of col2im (about 1.7x faster).
     y = ConvolutionInputGrad(g, out_hw)(*((x, w) if b is None else (x, w, b)))
