@@ -1,7 +1,7 @@
 r"""``scratch bench --profile WORKLOAD``: where one workload's time goes, phase by phase.
 
 The convolution and normalization engines mark the end of each step
-(``scratch.functional._phases.mark``: a no-op outside a recording); this module runs
+(``scratch.profiling.mark``: a no-op outside a recording); this module runs
 the workload's own closure (the benchmark's sizes, data and forward + backward) inside
 a recording, best of and median over the repeats, then the torch peer's closure as
 many times in the same process (not call by call: see ``profile``). The phases:
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from scratch import backend
-from scratch.functional import _phases
+from scratch import profiling as _phases
 from scratch.io import atomic_write_text
 
 from . import machine, workloads

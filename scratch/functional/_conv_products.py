@@ -7,13 +7,13 @@ convolutions one GEMM per kernel tap on slices of the flattened image, or channe
 ``unfold_flat`` columns beyond 16 channels per group; ``_layout`` chooses), the
 cache-sized chunks of the batch, the stride-1 input gradient as a convolution with the
 flipped kernel, and both gradients from one unfolding. Everything works on raw arrays of
-any backend. The steps mark their phases for ``scratch bench --profile`` (``_phases``).
+any backend. The steps mark their phases for ``scratch bench --profile`` (``scratch.profiling``).
 """
 
 from __future__ import annotations
 
 from .. import backend
-from . import _phases as _ph
+from .. import profiling as _ph
 from ._im2col import Geometry, _pad, fold_channels_last, unfold, unfold_flat
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend
+from .. import profiling as _ph
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from . import _phases as _ph
 
 # ---------------------------------------------------------------------------------------
 # argument parsing

@@ -89,9 +89,9 @@ convolution and a weight gradient from one unfolding of dL/dy, never col2im.
 from __future__ import annotations
 
 from .. import backend
+from .. import profiling as _ph
 from ..autograd import Function, Tensor, is_grad_enabled
 from . import _conv_products as _p
-from . import _phases as _ph
 from . import math as m
 from ._checks import empty_batch, float_tensor, same_backend, same_dtype
 from ._im2col import (

@@ -42,8 +42,8 @@ from __future__ import annotations
 import math
 
 from .. import backend
+from .. import profiling as _ph
 from ..autograd import Function, Tensor, is_grad_enabled, no_grad
-from . import _phases as _ph
 from . import math as m
 from ._checks import empty_batch, float_tensor, same_backend, same_dtype
 

@@ -1,6 +1,6 @@
 """``scratch bench --profile WORKLOAD``: the phases add up and land in a markdown table.
 
-Claims (benchmarks/profile.py, scratch/functional/_phases.py): outside a recording the
+Claims (benchmarks/profile.py, scratch/profiling.py): outside a recording the
 engines' marks record nothing; inside one, a convolution's call is split into its GEMM,
 layout and bias phases and a batch norm's into statistics and elementwise passes, the
 phases and the remainder ("other") sum to the call's time, and the command writes the
@@ -12,7 +12,8 @@ import pytest
 
 from benchmarks import profile
 from benchmarks.run import main
-from scratch.functional import _phases, conv2d
+from scratch import profiling as _phases
+from scratch.functional import conv2d
 
 # --keep-blas-env: without it the runner re-executes itself (os.execve) where the
 # OpenBLAS variables are set, replacing the test process

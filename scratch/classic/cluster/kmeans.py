@@ -49,7 +49,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ... import backend
-from ...functional import _phases
+from ... import profiling as _phases
 from ...validation import (
     backend_of,
     check_array,

@@ -88,7 +88,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ... import backend
-from ...functional._phases import mark, start
+from ...profiling import mark, start
 from .kernels import KernelRows
 
 # the floor on the curvature a_ij of a two-variable step (Fan, Chen & Lin 2005, sec. 4)

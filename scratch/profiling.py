@@ -1,6 +1,6 @@
 """Where an engine's time goes: named phases, timed only while a ``recording`` block is open.
 
-The convolution and normalization engines call ``mark("GEMM")`` right after each step;
+The convolution, normalization, KMeans and SMO engines call ``mark("GEMM")`` right after each step;
 a mark adds the time since the previous mark (or since ``start()``) to that phase.
 Outside a ``recording`` block ``mark`` is one global lookup and a comparison with None
 (about 50 ns; a conv2d step makes a few dozen marks against tens of milliseconds), so
