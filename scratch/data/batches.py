@@ -53,7 +53,10 @@ class BatchIterator:
         if y is not None:
             if not backend.is_array(y):
                 raise TypeError(f"y must be an array, got {type(y).__name__}")
-            backend.namespace(X, y)  # a clear BackendError for mixed libraries/devices
+            try:
+                backend.namespace(X, y)
+            except backend.BackendError as e:  # the same message, naming the argument
+                raise backend.BackendError(f"y must live where X lives: {e}") from None
             if y.ndim < 1 or y.shape[0] != X.shape[0]:
                 raise ValueError(
                     f"y has {y.shape[0] if y.ndim else 0} entries but X has {X.shape[0]} "

@@ -36,6 +36,7 @@ from .. import functional as F
 from ..autograd import Tensor, no_grad
 from ..backend import Backend, Rng
 from ..nn.utils import spectral_norm as _spectral_norm
+from ._checks import check_batch, check_count, check_module, positive_ints
 from .networks import dcgan_discriminator, dcgan_generator, mlp
 
 __all__ = ["GAN"]
@@ -82,10 +83,13 @@ class GAN(nn.Module):
         rng: int | Rng | None = None,
     ):
         super().__init__()
+        check_module(generator, "generator")
+        check_module(discriminator, "discriminator")
         self._check(loss, label_smoothing, latent_dim)
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim, self.loss, self.label_smoothing = latent_dim, loss, label_smoothing
         self.spectral_norm = spectral_norm
+        self.sample_shape: tuple[int, ...] | None = None  # known when a factory built G and D
         if spectral_norm:
             _spectral_normalize(discriminator, self._rng(rng))
 
@@ -125,11 +129,16 @@ class GAN(nn.Module):
         **options
             The class's own options (loss, label_smoothing, spectral_norm, n_critic, ...).
         """
+        check_count(n_features, "n_features", 1)
+        check_count(latent_dim, "latent_dim", 1)
+        hidden = positive_ints(hidden, "hidden", allow_empty=True)
         kw = {"backend": backend, "dtype": dtype}
         gen = _as_rng(backend, rng)
         G = mlp(latent_dim, n_features, hidden, "relu", rng=gen, **kw)
         D = mlp(n_features, 1, hidden, "leaky_relu", rng=gen, **kw)
-        return cls(G, D, latent_dim, rng=gen, **options)
+        model = cls(G, D, latent_dim, rng=gen, **options)
+        model.sample_shape = (n_features,)
+        return model
 
     @classmethod
     def dcgan(
@@ -155,11 +164,16 @@ class GAN(nn.Module):
         **options
             The class's own options (loss, label_smoothing, spectral_norm, n_critic, ...).
         """
+        image_shape = positive_ints(image_shape, "image_shape")
+        check_count(latent_dim, "latent_dim", 1)
+        check_count(width, "width", 1)
         kw = {"backend": backend, "dtype": dtype}
         gen = _as_rng(backend, rng)
         G = dcgan_generator(latent_dim, image_shape, width, rng=gen, **kw)
         D = dcgan_discriminator(image_shape, width, rng=gen, **kw)
-        return cls(G, D, latent_dim, rng=gen, **options)
+        model = cls(G, D, latent_dim, rng=gen, **options)
+        model.sample_shape = tuple(image_shape)
+        return model
 
     # ---- sampling --------------------------------------------------------------------------
     def _backend(self) -> Backend:
@@ -178,6 +192,7 @@ class GAN(nn.Module):
         n : int
         rng : int or Rng, optional
         """
+        check_count(n, "n")
         dt = next(self.generator.parameters()).dtype
         return self._rng(rng).normal(size=(n, self.latent_dim), dtype=dt)
 
@@ -198,6 +213,17 @@ class GAN(nn.Module):
             self.generator.train(was)
 
     # ---- losses ----------------------------------------------------------------------------
+    def _check_pair(self, x_real: Any, x_fake: Any) -> tuple[Any, Any]:
+        """Both batches checked (finite, N >= 1, on the model's device), same sample shape."""
+        x_real = check_batch(x_real, "x_real", self, sample_shape=self.sample_shape)
+        x_fake = check_batch(x_fake, "x_fake", self, sample_shape=self.sample_shape)
+        if tuple(x_real.shape[1:]) != tuple(x_fake.shape[1:]):
+            raise ValueError(
+                f"x_real and x_fake must hold samples of one shape, got batches of shape "
+                f"{tuple(x_real.shape)} and {tuple(x_fake.shape)}"
+            )
+        return x_real, x_fake
+
     def discriminator_loss(self, x_real: Any, x_fake: Any, rng: int | Rng | None = None) -> Tensor:
         """L_D of the module docstring on a real and a fake batch (scalar Tensor).
 
@@ -207,6 +233,7 @@ class GAN(nn.Module):
         rng : int or Rng, optional
             Unused here (WGAN-GP draws its interpolation weights from it).
         """
+        x_real, x_fake = self._check_pair(x_real, x_fake)
         d_real = self.discriminator(_t(x_real))
         d_fake = self.discriminator(_t(x_fake))
         if self.loss == "hinge":
@@ -224,7 +251,8 @@ class GAN(nn.Module):
         ----------
         x_fake : Tensor (N, ...), G(z) with its graph
         """
-        d_fake = self.discriminator(x_fake)
+        x_fake = check_batch(x_fake, "x_fake", self, sample_shape=self.sample_shape)
+        d_fake = self.discriminator(_t(x_fake))
         if self.loss == "minimax":
             return -F.softplus(d_fake).mean()
         if self.loss == "non-saturating":
@@ -242,6 +270,7 @@ class GAN(nn.Module):
         rng : int or Rng, optional
             Generator of the fake batch's z (and of WGAN-GP's interpolation weights).
         """
+        x_real = check_batch(x_real, "x_real", self, sample_shape=self.sample_shape)
         gen = self._rng(rng)
         with no_grad():  # G is held fixed: its samples are constants here
             x_fake = self.generator(Tensor(self.noise(x_real.shape[0], gen))).data

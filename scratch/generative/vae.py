@@ -41,6 +41,7 @@ from .. import backend, nn
 from .. import functional as F
 from ..autograd import Tensor, no_grad
 from ..backend import Backend, Rng
+from ._checks import check_batch, check_count, positive_ints
 from .networks import Reshape, conv_decoder, conv_encoder, mlp
 
 __all__ = ["VAE", "reparameterize", "kl_standard_normal", "log_normal_diag"]
@@ -125,7 +126,8 @@ class VAE(nn.Module):
         from ..backend import resolve as resolve_backend
         from ..backend import resolve_rng
 
-        data_shape = tuple(data_shape)
+        data_shape = positive_ints(data_shape, "data_shape")
+        hidden = positive_ints(hidden, "hidden", allow_empty=True)
         if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
         if arch not in ("mlp", "conv"):
@@ -134,7 +136,7 @@ class VAE(nn.Module):
             raise ValueError(f"arch='conv' needs data_shape (C, H, W), got {data_shape}")
         if likelihood not in ("bernoulli", "gaussian"):
             raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
-        if not sigma > 0:
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
             raise ValueError(f"sigma must be > 0, got {sigma!r}")
         bk = resolve_backend(backend)
         kw = {"backend": bk, "dtype": dtype, "rng": resolve_rng(bk, rng)}
@@ -165,6 +167,19 @@ class VAE(nn.Module):
         ----------
         x : array or Tensor (N, *data_shape)
         """
+        return self._encode(self._check_x(x))
+
+    def _check_x(self, x: Any):
+        """x checked: finite, (N >= 1, *data_shape), on the model's backend and device."""
+        x = check_batch(x, "x", self, ndim=1 + len(self.data_shape))
+        if tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(
+                f"x must have shape (N, {', '.join(map(str, self.data_shape))}) for this VAE "
+                f"(data_shape={self.data_shape}), got {tuple(x.shape)}"
+            )
+        return x
+
+    def _encode(self, x: Any) -> tuple[Tensor, Tensor]:
         h = self.encoder(x if isinstance(x, Tensor) else Tensor(x))
         L = self.latent_dim
         return h[:, :L], h[:, L:]
@@ -234,8 +249,10 @@ class VAE(nn.Module):
         -------
         Tensor (N,), differentiable in the parameters.
         """
+        x = self._check_x(x)
+        check_count(n_samples, "n_samples", 1)
         gen = self._rng(rng)
-        mu, logvar = self.encode(x)
+        mu, logvar = self._encode(x)
         rec = None
         for _ in range(n_samples):
             z = reparameterize(mu, logvar, self._eps(gen, mu))
@@ -264,9 +281,11 @@ class VAE(nn.Module):
             K, the importance samples per row.
         rng : int or Rng, optional
         """
+        x = self._check_x(x)
+        check_count(n_samples, "n_samples", 1)
         gen = self._rng(rng)
         with no_grad():
-            mu, logvar = self.encode(x)
+            mu, logvar = self._encode(x)
             cols = []
             for _ in range(n_samples):
                 z = reparameterize(mu, logvar, self._eps(gen, mu))
@@ -300,6 +319,7 @@ class VAE(nn.Module):
         n : int
         rng : int or Rng, optional
         """
+        check_count(n, "n")
         gen = self._rng(rng)
         dt = next(self.parameters()).dtype
         with no_grad():

@@ -20,6 +20,7 @@ from typing import Any
 from .. import nn, optim
 from ..autograd import Tensor, no_grad
 from ..backend import Rng
+from ._checks import check_batch
 from .gan import GAN, _t
 
 __all__ = ["WGAN"]
@@ -55,7 +56,8 @@ class WGAN(GAN):
         rng: int | Rng | None = None,
     ):
         super().__init__(generator, critic, latent_dim, spectral_norm=spectral_norm, rng=rng)
-        if clip_value is not None and not clip_value > 0:
+        number = isinstance(clip_value, (int, float)) and not isinstance(clip_value, bool)
+        if clip_value is not None and not (number and clip_value > 0):
             raise ValueError(f"clip_value must be > 0 or None, got {clip_value!r}")
         if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
             raise ValueError(f"n_critic must be a positive int, got {n_critic!r}")
@@ -77,6 +79,7 @@ class WGAN(GAN):
         ----------
         x_real, x_fake : arrays or Tensors (N, ...)
         """
+        x_real, x_fake = self._check_pair(x_real, x_fake)
         with no_grad():
             f_real = self.discriminator(_t(x_real)).mean()
             f_fake = self.discriminator(_t(x_fake)).mean()
@@ -91,6 +94,7 @@ class WGAN(GAN):
         rng : int or Rng, optional
             Unused (WGAN-GP's interpolation weights).
         """
+        x_real, x_fake = self._check_pair(x_real, x_fake)
         return self.discriminator(_t(x_fake)).mean() - self.discriminator(_t(x_real)).mean()
 
     def generator_loss(self, x_fake: Tensor) -> Tensor:
@@ -100,7 +104,8 @@ class WGAN(GAN):
         ----------
         x_fake : Tensor (N, ...), G(z) with its graph
         """
-        return -self.discriminator(x_fake).mean()
+        x_fake = check_batch(x_fake, "x_fake", self, sample_shape=self.sample_shape)
+        return -self.discriminator(_t(x_fake)).mean()
 
     def after_discriminator_step(self) -> None:
         """w <- clip(w, -c, c) for every critic parameter (outside the graph)."""

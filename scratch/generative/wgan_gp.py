@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, nn, optim
+from .. import nn, optim
 from ..autograd import Tensor, enable_grad, grad
 from ..backend import Rng
 from .wgan import WGAN
@@ -77,7 +77,8 @@ class WGANGP(WGAN):
         rng: int | Rng | None = None,
     ):
         super().__init__(generator, critic, latent_dim, None, n_critic, spectral_norm, rng=rng)
-        if not lambda_gp >= 0:
+        number = isinstance(lambda_gp, (int, float)) and not isinstance(lambda_gp, bool)
+        if not (number and lambda_gp >= 0):
             raise ValueError(f"lambda_gp must be >= 0, got {lambda_gp!r}")
         self.lambda_gp = lambda_gp
 
@@ -101,9 +102,14 @@ class WGANGP(WGAN):
         rng : int or Rng, optional
             Generator of the interpolation weights e.
         """
+        x_real, x_fake = self._check_pair(x_real, x_fake)  # one device, finite, same shape
         x_real = x_real.data if isinstance(x_real, Tensor) else x_real
         x_fake = x_fake.data if isinstance(x_fake, Tensor) else x_fake
-        backend.namespace(x_real, x_fake)  # one device for both batches
+        if x_real.shape[0] != x_fake.shape[0]:
+            raise ValueError(
+                f"x_real and x_fake must have the same batch size (the penalty interpolates "
+                f"pairs), got {x_real.shape[0]} and {x_fake.shape[0]}"
+            )
         w_loss = super().discriminator_loss(x_real, x_fake)
         if not self.lambda_gp:
             return w_loss

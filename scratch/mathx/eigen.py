@@ -130,7 +130,7 @@ def jacobi_eigh(
     eps = xp.finfo(A.dtype).eps
     if tol is None:
         tol = n * eps
-    if not isinstance(tol, (int, float)) or isinstance(tol, bool) or tol < 0:
+    if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not tol >= 0:
         raise ValueError(f"tol must be a non-negative number, got {tol!r}")
     At = xp.matrix_transpose(A)
     # one host decision: refuse a non-symmetric matrix instead of returning nonsense

@@ -64,10 +64,10 @@ def digits_net(like: Any):
     return _NETS[key]
 
 
-def _check_images(images: Any, name: str, min_samples: int):
+def _check_images(images: Any, name: str, min_samples: int, like: Any = None):
     if isinstance(images, Tensor):  # a generator's output: measured, never differentiated
         images = images.data
-    X = check_array(images, name=name, ndim=(2, 4), min_samples=min_samples)
+    X = check_array(images, name=name, ndim=(2, 4), min_samples=min_samples, like=like)
     if tuple(X.shape[1:]) not in ((64,), (1, 8, 8)):
         raise ValueError(
             f"{name} must be digits of shape (N, 64) or (N, 1, 8, 8), got {tuple(X.shape)}"
@@ -83,9 +83,13 @@ def _check_images(images: Any, name: str, min_samples: int):
     return xp.reshape(X, (X.shape[0], 1, 8, 8))
 
 
-def _forward(images: Any, name: str, min_samples: int = 1):
-    """(features (N, 256), logits (N, 10)) of the shipped net, in the device's widest float."""
-    X = _check_images(images, name, min_samples)
+def _forward(images: Any, name: str, min_samples: int = 1, like: Any = None):
+    """(features (N, 256), logits (N, 10)) of the shipped net, in the device's widest float.
+
+    ``like``: an array the images must share a backend and device with (BackendError
+    naming ``name`` otherwise).
+    """
+    X = _check_images(images, name, min_samples, like)
     xp = backend.namespace(X)
     bk = backend.backend_of(X)
     net = digits_net(X)
@@ -129,8 +133,9 @@ def digits_fid(images1: Any, images2: Any):
     only 84.5 (fewer samples score higher too: 360 training digits against the test
     digits score about 24).
     """
+    like = backend._unwrap(images1)  # images2 must live where images1 lives
     F1 = _forward(images1, "images1", min_samples=2)[0]
-    F2 = _forward(images2, "images2", min_samples=2)[0]
+    F2 = _forward(images2, "images2", 2, like if backend.is_array(like) else None)[0]
     return fid(F1, F2)
 
 

@@ -19,6 +19,7 @@ reduces to the textbook (1/n) sum_i |u_(i) - v_(i)| of the order statistics.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import backend
@@ -35,9 +36,13 @@ def _check_weights(w: Any, n: int, name: str, like: Any):
     # host decisions: a clear error instead of a NaN distance
     if not bool(backend.to_numpy(xp.all(w >= 0))):
         raise ValueError(f"{name} must be non-negative")
-    if not bool(backend.to_numpy(xp.sum(w) > 0)):
+    w_max = float(backend.to_numpy(xp.max(w)))
+    if not w_max > 0:
         raise ValueError(f"{name} must have a positive sum")
-    return w
+    # F only needs the weights' ratios: scaled by a power of two (exact) so that the
+    # largest is in [0.5, 1), their cumulative sum cannot overflow; tiny weights are
+    # scaled up by at most 2^120, which float32 still holds
+    return w * 2.0 ** -max(math.frexp(w_max)[1], -120)
 
 
 def _cdf_at(xp, values, weights, z):

@@ -52,6 +52,11 @@ gets its page:
 ``captions={"a.png": ...}`` (both win over the decorator's), and ``numbers``: a dict of
 the check's measured values and bounds, shown as a table on the step's page.
 
+Figures are optional: a step draws them only ``if figures_available():`` (matplotlib
+importable), after its checks, so without matplotlib every check still runs and passes
+or fails on its own; ``run_tour`` then says once how to get the figures (``FIGURES_HINT``)
+and lists no figure file that was not written.
+
 ``run_tour`` imports every module here, runs the steps in order on one backend, prints
 one table row per step (long cells shortened at a word, never inside a number) and writes
 the pages: ``index.html`` (the table, failures first) and one ``<step>.html`` per step
@@ -143,6 +148,23 @@ class Row:
 
 
 STEPS: dict[str, Step] = {}
+FIGURES_HINT = (
+    "figures skipped: matplotlib is not installed; every check ran. "
+    "For the figures: pip install 'scratch[viz]'"
+)
+
+
+def figures_available() -> bool:
+    """Whether matplotlib can be imported, i.e. whether steps draw their figures.
+
+    Asked each time (an import of a loaded module is a dictionary lookup), so a test that
+    blocks matplotlib (``sys.modules["matplotlib"] = None``) is seen at once.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def page_name(name: str) -> str:
@@ -263,6 +285,9 @@ def run_tour(
         steps = [s for s in steps if s.name in only]
     rows = []
     shortened = False
+    figures = figures_available()
+    if not figures:
+        print(FIGURES_HINT, flush=True)  # once, even with quiet: it says what is missing
     if not quiet:
         print(_header())
     for s in steps:
@@ -278,6 +303,9 @@ def run_tour(
             )
         seconds = time.perf_counter() - t0
         files, captions = _figures(o, s)
+        if not figures:  # only what was written: a step may list its figures regardless
+            files = [f for f in files if (out / f).exists()]
+            captions = {f: c for f, c in captions.items() if f in files}
         row = Row(
             s.name,
             bk.name,

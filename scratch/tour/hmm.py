@@ -18,7 +18,7 @@ import numpy as np
 
 from ..backend import to_numpy
 from ..io import save_figure
-from . import Outcome, step
+from . import Outcome, figures_available, step
 
 TRUE_PI = np.array([0.5, 0.3, 0.2])
 TRUE_A = np.array([[0.85, 0.10, 0.05], [0.10, 0.80, 0.10], [0.05, 0.15, 0.80]])
@@ -101,7 +101,6 @@ def _best_permutation(B_fit):
 def hmm(bk, out):
     """Baum-Welch on sampled sequences; forward vs brute force; posterior and Viterbi plot."""
     from ..classic.hmm import CategoricalHMM
-    from ..viz.hmm import plot_matrices, plot_posteriors
 
     truth = CategoricalHMM(3)
     truth.startprob_, truth.transmat_, truth.emissionprob_ = TRUE_PI, TRUE_A, TRUE_B
@@ -142,31 +141,34 @@ def hmm(bk, out):
     viterbi = inverse[to_numpy(model.decode(X0)[1])]
     agree = float(np.mean(viterbi == states_host[:T]))
 
-    plt = _plt()
-    fig = plt.figure(figsize=(11, 4.8))
-    plot_posteriors(
-        fig,
-        gamma,
-        {"Viterbi": viterbi, "true": states_host[:T]},
-        title=f"sequence 0: posteriors of the fitted model; Viterbi agrees with the truth "
-        f"at {agree:.0%} of the steps",
-    )
-    save_figure(fig, out / "hmm_posteriors.png")
+    if figures_available():  # the checks above ran either way
+        from ..viz.hmm import plot_matrices, plot_posteriors
 
-    fig = plt.figure(figsize=(14, 3.8))
-    grid = fig.add_gridspec(1, 5, width_ratios=[1.5, 1, 1, 1.3, 1.3], wspace=0.4)
-    ax = fig.add_subplot(grid[0])
-    ax.plot(np.arange(1, len(history) + 1), history, "o-", ms=3)
-    ax.set_xlabel("Baum-Welch iteration")
-    ax.set_ylabel("log P(O | lambda)")
-    ax.set_title(f"Baum-Welch from a random start; never decreases: {monotone}", fontsize=9)
-    ax.grid(alpha=0.3)
-    plot_matrices(
-        [fig.add_subplot(grid[i]) for i in range(1, 5)],
-        {"A": (TRUE_A, A_fit), "B": (TRUE_B, B_fit)},
-        labels={"A": ("from state i", "to state j"), "B": ("state j", "symbol k")},
-    )
-    save_figure(fig, out / "hmm_fit.png")
+        plt = _plt()
+        fig = plt.figure(figsize=(11, 4.8))
+        plot_posteriors(
+            fig,
+            gamma,
+            {"Viterbi": viterbi, "true": states_host[:T]},
+            title=f"sequence 0: posteriors of the fitted model; Viterbi agrees with the truth "
+            f"at {agree:.0%} of the steps",
+        )
+        save_figure(fig, out / "hmm_posteriors.png")
+
+        fig = plt.figure(figsize=(14, 3.8))
+        grid = fig.add_gridspec(1, 5, width_ratios=[1.5, 1, 1, 1.3, 1.3], wspace=0.4)
+        ax = fig.add_subplot(grid[0])
+        ax.plot(np.arange(1, len(history) + 1), history, "o-", ms=3)
+        ax.set_xlabel("Baum-Welch iteration")
+        ax.set_ylabel("log P(O | lambda)")
+        ax.set_title(f"Baum-Welch from a random start; never decreases: {monotone}", fontsize=9)
+        ax.grid(alpha=0.3)
+        plot_matrices(
+            [fig.add_subplot(grid[i]) for i in range(1, 5)],
+            {"A": (TRUE_A, A_fit), "B": (TRUE_B, B_fit)},
+            labels={"A": ("from state i", "to state j"), "B": ("state j", "symbol k")},
+        )
+        save_figure(fig, out / "hmm_fit.png")
 
     # 4000 samples: frequencies within a few hundredths; EM adds no bias at this size
     close = err_A < 0.08 and err_B < 0.08

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..backend import to_numpy
 from ..io import save_figure
-from . import Outcome, step
+from . import Outcome, figures_available, step
 
 # strict pays Python overhead per array op (it is the correctness stand-in for a GPU):
 # it fits on a subset of the training split to keep the tour to a few seconds
@@ -120,23 +120,24 @@ def svm(bk, out):
     per_sample = gap / (C * len(keep))
     passed = kkt <= tol and -1e-9 * abs(P) <= gap and per_sample <= tol and acc > 0.9
 
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, (name, data, kernel) in zip(
-        axes, [("overlapping blobs", _blobs, "linear"), ("two moons", _moons, "rbf")]
-    ):
-        X2, y2 = data(200, seed=0)
-        m = SVC(C=1.0, kernel=kernel, gamma="scale").fit(bk.asarray(X2), bk.asarray(y2))
-        plot_decision_margins(
-            lambda G, m=m: m.decision_function(bk.asarray(G, dtype=bk.float)),
-            X2,
-            y2,
-            support_vectors=m.support_vectors_,
-            ax=ax,
-            title=f"{kernel} SVC, C = 1, on {name}",
-        )
-    fig.suptitle("SVC by SMO: decision regions, margins f = -1, 0, +1, support vectors")
-    save_figure(fig, out / "svm_margins.png")
+    if figures_available():  # the checks above ran either way
+        plt = _plt()
+        fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+        for ax, (name, data, kernel) in zip(
+            axes, [("overlapping blobs", _blobs, "linear"), ("two moons", _moons, "rbf")]
+        ):
+            X2, y2 = data(200, seed=0)
+            m = SVC(C=1.0, kernel=kernel, gamma="scale").fit(bk.asarray(X2), bk.asarray(y2))
+            plot_decision_margins(
+                lambda G, m=m: m.decision_function(bk.asarray(G, dtype=bk.float)),
+                X2,
+                y2,
+                support_vectors=m.support_vectors_,
+                ax=ax,
+                title=f"{kernel} SVC, C = 1, on {name}",
+            )
+        fig.suptitle("SVC by SMO: decision regions, margins f = -1, 0, +1, support vectors")
+        save_figure(fig, out / "svm_margins.png")
 
     n_train = Xtr.shape[0]
     return Outcome(
