@@ -85,6 +85,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import backend
+from ..viz import FIGURES_HINT as _VIZ_HINT
+from ..viz import figures_available  # noqa: F401 - steps import it from here
 
 Figure = str | tuple[str, str]
 Equation = tuple[str, str]  # (LaTeX, note)
@@ -148,23 +150,7 @@ class Row:
 
 
 STEPS: dict[str, Step] = {}
-FIGURES_HINT = (
-    "figures skipped: matplotlib is not installed; every check ran. "
-    "For the figures: pip install 'scratch[viz]'"
-)
-
-
-def figures_available() -> bool:
-    """Whether matplotlib can be imported, i.e. whether steps draw their figures.
-
-    Asked each time (an import of a loaded module is a dictionary lookup), so a test that
-    blocks matplotlib (``sys.modules["matplotlib"] = None``) is seen at once.
-    """
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+FIGURES_HINT = f"figures skipped: matplotlib is not installed; every check ran. {_VIZ_HINT}"
 
 
 def page_name(name: str) -> str:

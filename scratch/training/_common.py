@@ -16,6 +16,7 @@ and the model as ``<out_dir>/<name>.npz`` (both atomically).
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..io import save_figure
+from ..viz import FIGURES_HINT, figures_available
 from ._checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 
 
@@ -203,12 +205,15 @@ def fit(
     history["curves"] = history["model"] = history["checkpoint"] = None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        history["curves"] = folder / f"{name}_curves.png"
-        plot_curves(
-            history,
-            history["curves"],
-            f"{name}: test accuracy {history['test_acc'][-1]:.3f} after {epochs} epochs",
-        )
+        if figures_available():
+            history["curves"] = folder / f"{name}_curves.png"
+            plot_curves(
+                history,
+                history["curves"],
+                f"{name}: test accuracy {history['test_acc'][-1]:.3f} after {epochs} epochs",
+            )
+        else:
+            print(f"curves skipped: matplotlib is not installed. {FIGURES_HINT}", file=sys.stderr)
         history["model"] = folder / f"{name}.npz"
         model.save(history["model"])
         history["checkpoint"] = ckpt

@@ -40,6 +40,7 @@ from ..autograd import no_grad
 from ..backend import Backend
 from ..data import BatchIterator
 from ..io import atomic_write_text
+from ..viz import FIGURES_HINT, figures_available
 from ._checkpoint import load_checkpoint, save_checkpoint
 
 KINDS = ("vae", "gan", "wgan", "wgan-gp")
@@ -260,6 +261,9 @@ def train_generative(
     history: dict[str, list] = {}
     start, step = 0, 0
     out = Path(out_dir) if out_dir is not None else None
+    if figures and out is not None and not figures_available():
+        print(f"figures skipped: matplotlib is not installed. {FIGURES_HINT}", file=sys.stderr)
+        figures = False
     ckpt = out / f"{name}_checkpoint.npz" if out is not None else None
     if resume and ckpt is not None and ckpt.exists():
         saved = load_checkpoint(ckpt, model, optimizers)

@@ -60,3 +60,20 @@ def test_with_matplotlib_the_hint_is_not_printed(tmp_path, capsys):
     rows = run_tour("numpy", tmp_path, only=["kl-gaussian"], quiet=True)
     assert FIGURES_HINT not in capsys.readouterr().out
     assert rows[0].passed and (tmp_path / "kl_gaussian.png").exists()
+
+
+def test_training_without_matplotlib_trains_saves_and_says_how_to_get_the_curves(tmp_path):
+    """scratch train's model and checkpoint are written; only the curves are skipped."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from scratch.training import mlp\n"
+        f"model, h = mlp.train('numpy', epochs=1, hidden=(8,), out_dir={str(tmp_path)!r}, "
+        "quiet=True)\n"
+        "assert h['curves'] is None and h['model'].exists() and h['checkpoint'].exists()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("pip install 'scratch[viz]'") == 1
