@@ -233,13 +233,26 @@ def add_training_arguments(
 
 
 def check_training_arguments(args) -> None:
-    """Clear errors for the shared options before any work starts."""
+    """Clear errors for the training options before any work starts, one option at a time.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of a ``scratch train`` command (``lr`` and ``n_train`` may be
+        None where the command has a per-model default).
+    """
     if args.epochs < 1:
         raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    if not args.lr > 0:
-        raise ValueError(f"--lr must be > 0, got {args.lr}")
+    lr = getattr(args, "lr", None)
+    if lr is not None and not lr > 0:
+        raise ValueError(f"--lr must be > 0, got {lr}")
+    if getattr(args, "seed", 0) < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    n_train = getattr(args, "n_train", None)
+    if n_train is not None and n_train < 1:
+        raise ValueError(f"--n-train must be >= 1, got {n_train}")
 
 
 def summary(label: str, history: dict) -> str:

@@ -42,6 +42,7 @@ from ..data import BatchIterator
 from ..io import atomic_write_text
 from ..viz import FIGURES_HINT, figures_available
 from ._checkpoint import load_checkpoint, save_checkpoint
+from ._common import check_training_arguments
 
 KINDS = ("vae", "gan", "wgan", "wgan-gp")
 DATASETS = ("digits", "ring8", "grid25", "swissroll")
@@ -392,8 +393,7 @@ def add_arguments(parser: argparse.ArgumentParser, kind: str, epochs: int) -> No
 
 def run(args: argparse.Namespace, kind: str) -> int:
     """``scratch train <kind>``: train, then print one summary line."""
-    if args.epochs < 1 or args.batch_size < 1 or (args.lr is not None and args.lr <= 0):
-        raise ValueError("--epochs and --batch-size must be >= 1 and --lr > 0")
+    check_training_arguments(args)
     options: dict[str, Any] = {"latent_dim": args.latent_dim}
     if kind == "vae":
         options["arch"] = args.arch
