@@ -24,7 +24,7 @@ import math
 
 from .. import backend
 from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
-from ._checks import float_tensor, reduction_ok, same_backend
+from ._checks import float_tensor, legacy_reduction, reduction_ok, same_backend, same_dtype
 from .activations import log_softmax, softmax, softplus
 from .math import clip, log, reshape, transpose, where
 from .math import mean as _mean
@@ -55,7 +55,28 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
         return loss
     if reduction == "sum":
         return _sum(loss)
+    if loss.size == 0:  # the mean of no elements: torch's NaN (0 / 0), without NumPy's warning
+        return _sum(loss) * math.nan
     return _mean(loss)
+
+
+def _weighted_reduce(loss: Tensor, w, reduction: str) -> Tensor:
+    """torch's weighted regression losses: w l, sum(w l) or sum(w l) / sum(w) ('mean')."""
+    if w is None:
+        return _reduce(loss, reduction)
+    loss = loss * Tensor(w)
+    if reduction == "mean":
+        return _sum(loss) / Tensor(loss.xp.sum(w))
+    return _reduce(loss, reduction)
+
+
+def _elementwise_weight(weight, x: Tensor, name: str):
+    """mse_loss's / l1_loss's ``weight``: input's shape (torch: "Weights and input must have
+    the same size")."""
+    w = _raw(weight, "weight", x)
+    if w is not None and tuple(w.shape) != x.shape:
+        raise ValueError(f"{name}: weight must have input's shape {x.shape}, got {tuple(w.shape)}")
+    return w
 
 
 def _pair(input, target, name: str):
@@ -67,8 +88,6 @@ def _pair(input, target, name: str):
         raise ValueError(
             f"{name}: target must have the shape of input, got input {x.shape} and target {t.shape}"
         )
-    if x.size == 0:
-        raise ValueError(f"{name}: input is empty (shape {x.shape})")
     return x, t
 
 
@@ -83,6 +102,7 @@ def _raw(value, name: str, like: Tensor):
     same_backend(("input", like), (name, value))
     if not like.xp.isdtype(value.dtype, "real floating"):
         raise TypeError(f"{name} must have a real floating dtype, got {value.dtype}")
+    same_dtype("loss", like, (name, value))
     return value
 
 
@@ -97,7 +117,9 @@ def _broadcasts_to(shape, target_shape) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+def mse_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
     r"""Squared error l_n = (x_n - t_n)^2, reduced.
 
     Derivative: dl_n/dx_n = 2 (x_n - t_n) (and -2 (x_n - t_n) for the target); the 1/N
@@ -106,19 +128,29 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     Parameters
     ----------
     input, target : Tensor, same shape (...)
+    size_average, reduce : bool, optional
+        torch's legacy slots: when either is given, ``reduction`` follows torch's
+        ``legacy_get_string`` rule (None counts as True; reduce=False is 'none',
+        size_average=False 'sum', else 'mean'), without torch's deprecation warning.
     reduction : {'mean', 'sum', 'none'}
+    weight : array, optional, input's shape
+        Per-element weights w (torch 2.13): l_n = w_n d_n, and 'mean' is
+        sum_n w_n d_n / sum_n w_n.
 
     Returns
     -------
     Tensor, shape () or (...) for 'none'
     """
-    reduction_ok(reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x, t = _pair(input, target, "mse_loss")
+    w = _elementwise_weight(weight, x, "mse_loss")
     d = x - t
-    return _reduce(d * d, reduction)
+    return _weighted_reduce(d * d, w, reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean") -> Tensor:
+def l1_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
     r"""Absolute error l_n = |x_n - t_n|, reduced.
 
     Derivative: dl_n/dx_n = sign(x_n - t_n) (0 at a tie, PyTorch's subgradient).
@@ -126,15 +158,23 @@ def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     Parameters
     ----------
     input, target : Tensor, same shape (...)
+    size_average, reduce : bool, optional
+        torch's legacy slots: when either is given, ``reduction`` follows torch's
+        ``legacy_get_string`` rule (None counts as True; reduce=False is 'none',
+        size_average=False 'sum', else 'mean'), without torch's deprecation warning.
     reduction : {'mean', 'sum', 'none'}
+    weight : array, optional, input's shape
+        Per-element weights w (torch 2.13): l_n = w_n d_n, and 'mean' is
+        sum_n w_n d_n / sum_n w_n.
 
     Returns
     -------
     Tensor, shape () or (...) for 'none'
     """
-    reduction_ok(reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x, t = _pair(input, target, "l1_loss")
-    return _reduce((x - t).abs(), reduction)
+    w = _elementwise_weight(weight, x, "l1_loss")
+    return _weighted_reduce((x - t).abs(), w, reduction)
 
 
 # ---------------------------------------------------------------------------------------
@@ -179,7 +219,9 @@ class BinaryCrossEntropy(Function):
         return gx, gt
 
 
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
     r"""Binary cross-entropy of probabilities: l_n = -w_n [t_n log x_n + (1 - t_n) log(1 - x_n)].
 
     See :class:`BinaryCrossEntropy` for the derivative and PyTorch's clamping.
@@ -189,13 +231,17 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     input : Tensor (...), probabilities in [0, 1]
     target : Tensor (...), same shape (usually 0/1, any value in [0, 1] is allowed)
     weight : array, optional, broadcastable to input's shape (a rescaling per element)
+    size_average, reduce : bool, optional
+        torch's legacy slots: when either is given, ``reduction`` follows torch's
+        ``legacy_get_string`` rule (None counts as True; reduce=False is 'none',
+        size_average=False 'sum', else 'mean'), without torch's deprecation warning.
     reduction : {'mean', 'sum', 'none'}
 
     Returns
     -------
     Tensor, shape () or (...) for 'none'
     """
-    reduction_ok(reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x, t = _pair(input, target, "binary_cross_entropy")
     w = _raw(weight, "weight", x)
     if w is not None and not _broadcasts_to(tuple(w.shape), x.shape):
@@ -209,7 +255,13 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
 
 
 def binary_cross_entropy_with_logits(
-    input, target, weight=None, reduction: str = "mean", pos_weight=None
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight=None,
 ) -> Tensor:
     r"""Binary cross-entropy of logits: l = w [p t log(1 + e^-x) + (1 - t) log(1 + e^x)].
 
@@ -224,6 +276,10 @@ def binary_cross_entropy_with_logits(
     input : Tensor (...), logits
     target : Tensor (...), same shape, in [0, 1]
     weight : array, optional, broadcastable to (...)
+    size_average, reduce : bool, optional
+        torch's legacy slots: when either is given, ``reduction`` follows torch's
+        ``legacy_get_string`` rule (None counts as True; reduce=False is 'none',
+        size_average=False 'sum', else 'mean'), without torch's deprecation warning.
     reduction : {'mean', 'sum', 'none'}
     pos_weight : array, optional, broadcastable to (...) (one weight per class along the
         last axis), the weight p of the positive term
@@ -232,7 +288,7 @@ def binary_cross_entropy_with_logits(
     -------
     Tensor, shape () or (...) for 'none'
     """
-    reduction_ok(reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x, t = _pair(input, target, "binary_cross_entropy_with_logits")
     w = _raw(weight, "weight", x)
     p = _raw(pos_weight, "pos_weight", x)
@@ -371,12 +427,18 @@ def _weight_arg(weight, x: Tensor, C: int):
 def _check_batched(x: Tensor, name: str) -> None:
     if x.ndim < 2:
         raise ValueError(f"{name}: input must have shape (N, C, ...) or (C,), got {x.shape}")
-    if x.size == 0:
-        raise ValueError(f"{name}: input is empty (shape {x.shape})")
+    if x.shape[1] == 0:
+        raise ValueError(f"{name}: input has no classes (shape {x.shape})")
 
 
 def nll_loss(
-    input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
 ) -> Tensor:
     r"""Negative log-likelihood of class indices: l_n = -w_{y_n} x_{n, y_n}.
 
@@ -390,14 +452,20 @@ def nll_loss(
     input : Tensor (N, C), (N, C, d1, ..., dk) or (C,)
     target : integer array (N,), (N, d1, ..., dk) or (), values in [0, C) or ignore_index
     weight : array (C,), optional, a rescaling weight per class
+    size_average : bool, optional
+        Legacy slot, see ``reduce``.
     ignore_index : int
+    reduce : bool, optional
+        torch's legacy slots: when ``size_average`` or ``reduce`` is given, ``reduction``
+        follows torch's ``legacy_get_string`` rule (None counts as True; reduce=False
+        is 'none', size_average=False 'sum', else 'mean'), without its warning.
     reduction : {'mean', 'sum', 'none'}
 
     Returns
     -------
     Tensor, shape () or target's shape for 'none'
     """
-    reduction_ok(reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x = float_tensor(input, "input")
     x, t, unbatched = _batched(x, target, "nll_loss")
     C = x.shape[1]
@@ -437,7 +505,9 @@ def cross_entropy(
     input,
     target,
     weight=None,
+    size_average=None,
     ignore_index: int = -100,
+    reduce=None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -459,7 +529,13 @@ def cross_entropy(
     target : integer array of class indices with shape (N, d1, ..., dk) or (), or a float
         Tensor of class probabilities with input's shape
     weight : array (C,), optional
+    size_average : bool, optional
+        Legacy slot, see ``reduce``.
     ignore_index : int (class-index targets only)
+    reduce : bool, optional
+        torch's legacy slots: when ``size_average`` or ``reduce`` is given, ``reduction``
+        follows torch's ``legacy_get_string`` rule (None counts as True; reduce=False
+        is 'none', size_average=False 'sum', else 'mean'), without its warning.
     reduction : {'mean', 'sum', 'none'}
     label_smoothing : float in [0, 1]
 
@@ -467,6 +543,7 @@ def cross_entropy(
     -------
     Tensor, shape () or (N, d1, ..., dk) for 'none'
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     return _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, True)
 
 
@@ -552,8 +629,6 @@ def _cross_entropy_probabilities(x: Tensor, target, weight, reduction: str, eps:
         raise ValueError(
             f"cross_entropy: probability target must have input's shape {x.shape}, got {q.shape}"
         )
-    if x.size == 0:
-        raise ValueError(f"cross_entropy: input is empty (shape {x.shape})")
     class_dim = 0 if x.ndim == 1 else 1
     C = x.shape[class_dim]
     w = _weight_arg(weight, x, C)
@@ -567,4 +642,6 @@ def _cross_entropy_probabilities(x: Tensor, target, weight, reduction: str, eps:
         return -_sum(terms, axis=class_dim)
     if reduction == "sum":
         return -_sum(terms)
+    if x.size == 0:  # the mean over no samples: torch's NaN, without NumPy's warning
+        return _sum(terms) * math.nan
     return -_sum(terms) * (C / x.size)

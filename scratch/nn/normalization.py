@@ -35,11 +35,18 @@ class _Norm(Module):
     def _setup(self, num_features, eps, momentum, affine, track, backend, dtype):
         _positive("num_features", num_features)
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps < 0:
-            raise ValueError(f"eps must be a non-negative number, got {eps!r}")
+            raise ValueError(
+                f"eps must be a non-negative number, got {eps!r} (refused deliberately, "
+                "torch accepts it: sqrt(var + eps) is NaN for var < -eps)"
+            )
         if momentum is not None and not (
             isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0
         ):
-            raise ValueError(f"momentum must be in [0, 1] or None, got {momentum!r}")
+            raise ValueError(
+                f"momentum must be in [0, 1] or None, got {momentum!r} (refused deliberately, "
+                "torch accepts it: outside [0, 1] the running statistics are no longer an "
+                "average)"
+            )
         bk = resolve_backend(backend)
         dt = resolve_dtype(bk, dtype)
         self.num_features, self.eps, self.momentum = num_features, float(eps), momentum

@@ -28,7 +28,8 @@ class MaxPool2d(Module):
     dilation : int or pair
         Spacing between the window's taps.
     return_indices : bool
-        Also return the arg-max positions (int64 flat indices into each input plane).
+        Also return the arg-max positions (an int64 Tensor of flat indices into each
+        input plane).
     ceil_mode : bool
         Round output sizes up (torch's rule: the last window starts inside the input or
         the left padding).

@@ -355,7 +355,7 @@ def test_float32_stays_float32(xp32):
         ((1, 2, 5, 5), (2, 2, 3, 3), {"stride": 2, "padding": "same"}, "needs stride 1"),
         ((1, 2, 5, 5), (2, 2, 3, 3), {"padding": "full"}, "padding must be"),
         ((5, 5), (2, 2, 3, 3), {}, r"input must be 4-D"),
-        ((0, 2, 5, 5), (2, 2, 3, 3), {}, "must not be empty"),
+        ((2, 0, 5, 5), (2, 0, 3, 3), {}, "must not be empty"),
     ],
 )
 def test_conv2d_refuses_bad_configurations(xp, x_shape, w_shape, kwargs, match):

@@ -404,8 +404,6 @@ def test_losses_refuse_malformed_arguments_with_clear_errors(xp):
         F.binary_cross_entropy(x + 2.0, x)
     with pytest.raises(ValueError, match="does not broadcast"):
         F.binary_cross_entropy_with_logits(x, x, pos_weight=xp.asarray(np.ones(3)))
-    with pytest.raises(ValueError, match="input is empty"):
-        F.mse_loss(Tensor(xp.asarray(np.zeros((0, 2)))), Tensor(xp.asarray(np.zeros((0, 2)))))
     with pytest.raises(ValueError, match="input must have shape"):
         F.cross_entropy(Tensor(xp.asarray(np.array(1.0))), xp.asarray(np.array(0)))
 

@@ -25,9 +25,9 @@ def test_pooling_layers_match_pytorch(xp, cls, args, kwargs):
     np.testing.assert_allclose(backend.to_numpy(y.data), ty.numpy(), rtol=0, atol=1e-12)
 
 
-def test_unsupported_options_are_refused():
-    with pytest.raises(ValueError, match="ceil_mode"):
-        nn.MaxPool2d(2, ceil_mode=True)
-    with pytest.raises(ValueError, match="divisor_override"):
-        nn.AvgPool2d(2, divisor_override=3)
+def test_torchs_pooling_options_are_accepted_and_hold_no_parameters():
+    x = Tensor(np.random.default_rng(0).standard_normal((1, 1, 5, 5)))
+    assert nn.MaxPool2d(2, ceil_mode=True)(x).shape == (1, 1, 3, 3)
+    assert nn.AvgPool2d(2, divisor_override=3)(x).shape == (1, 1, 2, 2)
+    assert len(nn.MaxPool2d(2, return_indices=True)(x)) == 2
     assert list(nn.MaxPool2d(2).parameters()) == []
