@@ -464,7 +464,8 @@ def mean(x, axis=None, keepdims=False) -> Tensor:
     x = as_tensor(x)
     axes = _norm_axes(axis, x.ndim)
     n = math.prod(x.shape[a] for a in axes)
-    return sum(x, axis, keepdims) * (1.0 / n)
+    # an empty reduction is NaN, as in torch (0 * nan, without NumPy's 0/0 warning)
+    return sum(x, axis, keepdims) * (1.0 / n if n else math.nan)
 
 
 def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the math name

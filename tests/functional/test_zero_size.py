@@ -252,3 +252,16 @@ def test_layers_take_a_zero_size_batch_as_torch(xp, mode):
         assert x.grad.shape == shape, type(ours).__name__
         for name, p in ours.named_parameters():
             assert p.grad is None or not np.any(p.grad.numpy()), f"{type(ours).__name__}.{name}"
+
+
+def test_the_mean_of_an_empty_tensor_is_nan_as_in_torch(xp):
+    import math
+
+    from scratch.autograd import Tensor
+
+    x = Tensor(xp.zeros((0, 3)), requires_grad=True)
+    m = x.mean()
+    assert math.isnan(m.item())
+    assert x.mean(axis=0).shape == (3,) and all(math.isnan(v) for v in x.mean(axis=0).numpy())
+    m.backward()
+    assert x.grad.shape == (0, 3)

@@ -95,7 +95,7 @@ def test_each_step_moves_only_its_own_player(xp):
     get no gradient from it (they are frozen during G's turn)."""
     gan = GAN.mlp(2, 2, (8,), backend=xp, rng=0)
     opt_g, opt_d = gan.configure_optimizers(1e-2, 1e-2)
-    x = toy_2d("ring8", 16, backend=xp, rng=0)
+    x = toy_2d("ring8", 16, backend=xp, rng=0, dtype=xp.float32)  # the model's dtype
     g0, d0 = _snapshot(gan.generator), _snapshot(gan.discriminator)
     gan.discriminator_step(x, opt_d, rng=1)
     g1, d1 = _snapshot(gan.generator), _snapshot(gan.discriminator)

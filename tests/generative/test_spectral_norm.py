@@ -98,10 +98,10 @@ def test_eval_mode_keeps_u_and_v_and_the_state_dict_holds_them(xp):
     assert [n for n, _ in m.named_parameters()] == ["bias", "weight_orig"]
     u0 = backend.to_numpy(m.weight_u).copy()
     m.eval()
-    m(Tensor(xp.ones((1, 3))))
+    m(Tensor(xp.ones((1, 3), dtype=xp.float32)))
     np.testing.assert_array_equal(backend.to_numpy(m.weight_u), u0)
     m.train()
-    m(Tensor(xp.ones((1, 3))))
+    m(Tensor(xp.ones((1, 3), dtype=xp.float32)))
     assert not np.array_equal(backend.to_numpy(m.weight_u), u0)
 
 
