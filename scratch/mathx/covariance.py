@@ -18,6 +18,7 @@ avoids the cancellation of two large, nearly equal terms.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import backend
@@ -40,6 +41,13 @@ def covariance(X: Any, ddof: int = 1):
     -------
     C : array, shape (d, d)
         Symmetric positive semi-definite, on X's device.
+
+    Raises
+    ------
+    ValueError
+        When the covariance itself exceeds the dtype's range (data ~1e200 in float64):
+        computed on data scaled by a power of two, so it is finite (and exact to rounding)
+        whenever the answer is representable, and an error, not inf, when it is not.
     """
     if isinstance(ddof, bool) or not isinstance(ddof, int) or ddof < 0:
         raise ValueError(f"ddof must be a non-negative int, got {ddof!r}")
@@ -48,7 +56,20 @@ def covariance(X: Any, ddof: int = 1):
     n = X.shape[0]
     mu = xp.mean(X, axis=0)
     Xc = X - mu
-    C = xp.matmul(xp.matrix_transpose(Xc), Xc) / (n - ddof)
+    # scale before squaring: Xc / 2^k with 2^k >= max|Xc| (exact, a power of two), so the
+    # products neither overflow (data ~1e200) nor underflow to 0 (data ~1e-200) in the
+    # matmul; one host scalar decides k and whether the answer fits the dtype at all
+    top = float(backend.to_numpy(xp.max(xp.abs(Xc)))) if Xc.size else 0.0
+    unit = 2.0 ** math.frexp(top)[1] if top > 0 else 1.0
+    Xs = Xc / unit
+    C = xp.matmul(xp.matrix_transpose(Xs), Xs) / (n - ddof)
+    peak = float(backend.to_numpy(xp.max(xp.abs(C)))) if C.size else 0.0
+    if peak * unit * unit > float(xp.finfo(C.dtype).max):  # Python floats: inf, no warning
+        raise ValueError(
+            f"covariance of X overflows {C.dtype}: max |X - mean| = {top:.3g}, "
+            f"its square exceeds the largest {C.dtype}; rescale X first"
+        )
+    C = C * unit * unit
     return (C + xp.matrix_transpose(C)) / 2  # exact symmetry whatever the BLAS did
 
 

@@ -40,6 +40,7 @@ Shapes: A (n, n) -> eigenvalues (n,) ascending, eigenvectors (n, n) (columns).
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from .. import backend
@@ -119,6 +120,8 @@ def jacobi_eigh(
     JacobiResult(eigenvalues, eigenvectors)
         Eigenvalues ascending (n,), orthonormal eigenvectors as columns (n, n), with
         A V = V diag(eigenvalues); followed by the history list if requested.
+        Finite for any finite A: the sweeps run on A scaled by a power of two to
+        max|A| <= 1, so entries of 1e+-300 neither overflow nor underflow.
     """
     A = check_array(A, name="A")
     xp = backend.namespace(A)
@@ -138,7 +141,11 @@ def jacobi_eigh(
     scale = float(backend.to_numpy(xp.max(xp.abs(A))))
     if asym > 1000 * eps * scale:
         raise ValueError(f"A must be symmetric, got max |A - A^T| = {asym:.3g}")
-    A = (A + At) / 2
+    # scale to max|A| in (1/2, 1] by a power of two (exact): the squares in ||A||, off(A)
+    # and the rotation's a_pq^2 neither overflow (max|A| ~ 1e200) nor underflow to 0
+    # (~1e-200, which stopped the sweeps at once); the eigenvalues are scaled back at the end
+    unit = 2.0 ** math.frexp(scale)[1] if scale > 0 else 1.0
+    A = (A + At) / (2.0 * unit)
     dev = backend.device_of(A)
     V = xp.eye(n, dtype=A.dtype, device=dev)
     norm = float(backend.to_numpy(xp.sqrt(xp.sum(A * A))))  # host scalar: the stopping scale
@@ -178,7 +185,7 @@ def jacobi_eigh(
         # one host scalar per sweep: the convergence test
         off = float(backend.to_numpy(_off(xp, A, I)))
         history.append(off / norm if norm > 0 else 0.0)
-    lam = xp.linalg.diagonal(A)
+    lam = xp.linalg.diagonal(A) * unit
     order = xp.argsort(lam)
     result = JacobiResult(xp.take(lam, order), xp.take(V, order, axis=1))
     return (result, history) if return_history else result

@@ -109,7 +109,9 @@ def kl_gaussian(mu0: Any, cov0: Any, mu1: Any, cov1: Any):
     -------
     array, shape (...)
         The batch of divergences (0-d for single distributions), on the inputs' backend;
-        >= 0, and exactly 0 where the two distributions are equal.
+        >= 0, and exactly 0 where the two distributions are equal. Nearly singular
+        covariances (eigenvalues down to 1e-12 of the largest) give a finite KL >= 0;
+        an exactly singular one is a ValueError saying it is not positive definite.
 
     Raises
     ------
