@@ -367,6 +367,8 @@ class GeneticAlgorithm(BaseEstimator):
         self : GeneticAlgorithm
             The fitted optimizer.
         """
+        if not callable(f):
+            raise TypeError(f"f must be a callable objective, got {type(f).__name__}")
         self.run(lambda X: -f(X), bounds=bounds, **kwargs)
         self.best_fitness_history_ = [-v for v in self.best_fitness_history_]
         self.mean_fitness_history_ = [-v for v in self.mean_fitness_history_]
@@ -380,11 +382,17 @@ class GeneticAlgorithm(BaseEstimator):
     def _evaluate(self, fitness, X):
         f = fitness(X)
         xp = backend.namespace(X)
+        if not backend.is_array(f):
+            raise TypeError(f"fitness (f of minimize) must return an array, got {type(f).__name__}")
         if tuple(f.shape) != (X.shape[0],):
             raise ValueError(
                 f"fitness must return shape (population,) = ({X.shape[0]},), got {tuple(f.shape)}"
             )
-        return xp.astype(f, X.dtype)
+        f = xp.astype(f, X.dtype)
+        # one host scalar a generation: a NaN fitness would make the ranking meaningless
+        if bool(backend.to_numpy(xp.any(xp.isnan(f)))):
+            raise ValueError("fitness (f of minimize) returned NaN for some chromosomes")
+        return f
 
     def _select(self, f, n, rng):
         if self.selection == "tournament":

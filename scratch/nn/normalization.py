@@ -29,16 +29,22 @@ def _positive(name, v):
         raise ValueError(f"{name} must be a positive int, got {v!r}")
 
 
+def _eps_ok(eps):
+    """``eps`` as a float, or a ValueError: a negative or NaN eps makes sqrt(var + eps) NaN."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
+        raise ValueError(
+            f"eps must be a non-negative number, got {eps!r} (refused deliberately, "
+            "torch accepts it: sqrt(var + eps) is NaN for var < -eps)"
+        )
+    return float(eps)
+
+
 class _Norm(Module):
     """Shared construction: affine parameters and running-statistics buffers."""
 
     def _setup(self, num_features, eps, momentum, affine, track, backend, dtype):
         _positive("num_features", num_features)
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps < 0:
-            raise ValueError(
-                f"eps must be a non-negative number, got {eps!r} (refused deliberately, "
-                "torch accepts it: sqrt(var + eps) is NaN for var < -eps)"
-            )
+        _eps_ok(eps)
         if momentum is not None and not (
             isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0
         ):
@@ -118,6 +124,11 @@ class _BatchNorm(_Norm):
         if x.ndim not in self._ndims:
             want = " or ".join(f"{d}-D" for d in self._ndims)
             raise ValueError(f"{type(self).__name__} expects {want} input, got shape {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(
+                f"input has {x.shape[1]} channels (shape {x.shape}) but "
+                f"{type(self).__name__} was built with num_features={self.num_features}"
+            )
         factor = self._factor()
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
@@ -285,7 +296,7 @@ class LayerNorm(Module):
             _positive("normalized_shape", s)
         bk = resolve_backend(backend)
         dt = resolve_dtype(bk, dtype)
-        self.normalized_shape, self.eps = shape, float(eps)
+        self.normalized_shape, self.eps = shape, _eps_ok(eps)
         self.elementwise_affine = bool(elementwise_affine)
         self.weight = Parameter(bk.ones(shape, dtype=dt)) if elementwise_affine else None
         self.bias = Parameter(bk.zeros(shape, dtype=dt)) if elementwise_affine and bias else None
@@ -343,7 +354,7 @@ class GroupNorm(Module):
         bk = resolve_backend(backend)
         dt = resolve_dtype(bk, dtype)
         self.num_groups, self.num_channels = num_groups, num_channels
-        self.eps, self.affine = float(eps), bool(affine)
+        self.eps, self.affine = _eps_ok(eps), bool(affine)
         self.weight = Parameter(bk.ones((num_channels,), dtype=dt)) if affine else None
         self.bias = Parameter(bk.zeros((num_channels,), dtype=dt)) if affine else None
 

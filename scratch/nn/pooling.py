@@ -147,6 +147,8 @@ class AdaptiveAvgPool2d(Module):
 
     def __init__(self, output_size):
         super().__init__()
+        if not isinstance(output_size, (tuple, list)) or None not in output_size:
+            pair(output_size, "output_size", 1)  # a clear error now, not at the first call
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
