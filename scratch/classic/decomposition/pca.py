@@ -144,7 +144,7 @@ class PCA(TransformerMixin, BaseEstimator):
             Vt = flip_signs(xp.matrix_transpose(V))
             s = xp.sqrt(lam * (n - 1))
             total = xp.sum(xp.linalg.diagonal(C))
-            Xc = X - mu
+            Xc = None  # fit alone never needs it; fit_transform centres X itself
         else:
             Xc = X - mu
             _, s, Vt = xp.linalg.svd(Xc, full_matrices=False)
@@ -164,7 +164,7 @@ class PCA(TransformerMixin, BaseEstimator):
         self.n_features_in_ = d
         # a Python float, as scikit-learn's (one host scalar)
         self.noise_variance_ = float(backend.to_numpy(xp.mean(lam[k:]))) if k < r else 0.0
-        return Xc
+        return X, Xc
 
     def _n_kept(self, ratio: Any, r: int) -> int:
         k = self.n_components
@@ -222,8 +222,10 @@ class PCA(TransformerMixin, BaseEstimator):
         Z : array, shape (n, k)
             The scores of the training samples, as transform(X) after fit(X).
         """
-        Xc = self._fit(X)
-        xp = backend.namespace(Xc)
+        X, Xc = self._fit(X)
+        xp = backend.namespace(X)
+        if Xc is None:
+            Xc = X - self.mean_
         Z = xp.matmul(Xc, xp.matrix_transpose(self.components_))
         if self.whiten:
             Z = Z / self._scale()
