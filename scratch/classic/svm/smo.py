@@ -127,6 +127,25 @@ def _host(xp, index: Any, *values: Any) -> list[float]:
     return backend.to_numpy(joined).tolist()
 
 
+def _clipped_step(beta_h, U_h, L_h, i: int, j: int, s: float) -> float:
+    """Apply the step s along e_i - e_j to the host beta; a step the box clips lands
+    exactly on the bound. Returns the step taken."""
+    room_i, room_j = U_h[i] - beta_h[i], beta_h[j] - L_h[j]
+    if s >= room_i or s >= room_j:  # clip to the box, landing exactly on the bound
+        if room_i <= room_j:
+            s = room_i
+            beta_h[i] = U_h[i]
+            beta_h[j] = L_h[j] if room_j == room_i else beta_h[j] - s
+        else:
+            s = room_j
+            beta_h[i] += s
+            beta_h[j] = L_h[j]
+    else:
+        beta_h[i] += s
+        beta_h[j] -= s
+    return s
+
+
 def smo(
     rows: KernelRows,
     y: Any,
@@ -209,19 +228,7 @@ def smo(
 
         a = max(diag_h[i] + diag_h[j] - 2.0 * K_ij, TAU)
         s = (m - F_j) / a  # the unclipped maximiser of D along e_i - e_j
-        room_i, room_j = U_h[i] - beta_h[i], beta_h[j] - L_h[j]
-        if s >= room_i or s >= room_j:  # clip to the box, landing exactly on the bound
-            if room_i <= room_j:
-                s = room_i
-                beta_h[i] = U_h[i]
-                beta_h[j] = L_h[j] if room_j == room_i else beta_h[j] - s
-            else:
-                s = room_j
-                beta_h[i] += s
-                beta_h[j] = L_h[j]
-        else:
-            beta_h[i] += s
-            beta_h[j] -= s
+        s = _clipped_step(beta_h, U_h, L_h, i, j, s)  # clipped to the box [L, U]
 
         F -= s * (K_i - rows.row(j))
         up[i] = beta_h[i] < U_h[i]
@@ -241,24 +248,6 @@ def smo(
 
 
 # ---------------------------------------------------------------------------- shrinking
-
-
-def _clipped_step(beta_h, U_h, L_h, i: int, j: int, s: float) -> float:
-    """Apply the step s along e_i - e_j to the host beta, clipped to the box as in ``smo``."""
-    room_i, room_j = U_h[i] - beta_h[i], beta_h[j] - L_h[j]
-    if s >= room_i or s >= room_j:  # clip to the box, landing exactly on the bound
-        if room_i <= room_j:
-            s = room_i
-            beta_h[i] = U_h[i]
-            beta_h[j] = L_h[j] if room_j == room_i else beta_h[j] - s
-        else:
-            s = room_j
-            beta_h[i] += s
-            beta_h[j] = L_h[j]
-    else:
-        beta_h[i] += s
-        beta_h[j] -= s
-    return s
 
 
 class _ActiveSet:
