@@ -21,11 +21,11 @@ import warnings
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.ops import abs as _abs
+from ..autograd.ops import exp, where
+from ..autograd.ops import sum as _sum
 from ..autograd.tensor import Tensor, as_tensor
 from ._checks import dim_ok, empty_batch, float_tensor, inplace_result
-from .math import abs as _abs
-from .math import exp, where
-from .math import sum as _sum
 
 __all__ = [
     "relu",

@@ -91,8 +91,8 @@ from __future__ import annotations
 from .. import backend
 from .. import profiling as _ph
 from ..autograd import Function, Tensor, is_grad_enabled
+from ..autograd import ops as m  # the primitives: the checked face (math.py) is for users
 from . import _conv_products as _p
-from . import math as m
 from ._checks import empty_batch, float_tensor, same_backend, same_dtype
 from ._im2col import (
     Col2Im,

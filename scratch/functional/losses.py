@@ -31,11 +31,11 @@ import math
 
 from .. import backend
 from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
+from ..autograd.ops import clip, log, reshape, transpose, where
+from ..autograd.ops import mean as _mean
+from ..autograd.ops import sum as _sum
 from ._checks import float_tensor, legacy_reduction, reduction_ok, same_backend, same_dtype
 from .activations import log_softmax, softmax, softplus
-from .math import clip, log, reshape, transpose, where
-from .math import mean as _mean
-from .math import sum as _sum
 
 __all__ = [
     "mse_loss",
