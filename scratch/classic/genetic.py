@@ -336,6 +336,10 @@ class GeneticAlgorithm(BaseEstimator):
         hist = backend.to_numpy(xp.stack([xp.stack(best_hist), xp.stack(mean_hist)]))
         self.best_fitness_history_ = [float(v) for v in hist[0]]
         self.mean_fitness_history_ = [float(v) for v in hist[1]]
+        # a NaN fitness anywhere makes its generation's mean NaN: checked here, on the
+        # host copy, instead of a host read every generation
+        if any(math.isnan(v) for v in self.mean_fitness_history_):
+            raise ValueError("fitness (f of minimize) returned NaN for some chromosomes")
         best = xp.argmax(f)
         self.population_, self.fitness_ = X, f
         self.best_chromosome_ = xp.take(X, best[None], axis=0)[0, :]
@@ -388,11 +392,7 @@ class GeneticAlgorithm(BaseEstimator):
             raise ValueError(
                 f"fitness must return shape (population,) = ({X.shape[0]},), got {tuple(f.shape)}"
             )
-        f = xp.astype(f, X.dtype)
-        # one host scalar a generation: a NaN fitness would make the ranking meaningless
-        if bool(backend.to_numpy(xp.any(xp.isnan(f)))):
-            raise ValueError("fitness (f of minimize) returned NaN for some chromosomes")
-        return f
+        return xp.astype(f, X.dtype)
 
     def _select(self, f, n, rng):
         if self.selection == "tournament":
