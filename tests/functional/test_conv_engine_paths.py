@@ -92,3 +92,57 @@ def test_stride_one_transposed_conv_with_output_padding_equals_the_reference(
         seed,
         atol=TOL,
     )
+
+
+@st.composite
+def subpixel_configs(draw):
+    """Strides 2 or 3 dividing the kernel (T = 1 or 2 taps per phase), any padding up to
+    past the stride (cells cut from dy), output_padding, uneven chunks."""
+    s = (draw(st.integers(2, 3)), draw(st.integers(2, 3)))
+    k = tuple(si * draw(st.integers(1, 2)) for si in s)
+    p = tuple(draw(st.integers(0, ki)) for ki in k)
+    op = tuple(draw(st.integers(0, si - 1)) for si in s)
+    # the smallest input whose output (h - 1) s - 2 p + k + op is not empty
+    lo = [max(1, 1 - (-(2 * pi - ki - oi + 1) // si)) for si, pi, ki, oi in zip(s, p, k, op)]
+    hw = tuple(draw(st.integers(li, li + 3)) for li in lo)
+    return {"stride": s, "kernel": k, "padding": p, "output_padding": op, "hw": hw}
+
+
+@given(cfg=subpixel_configs(), seed=st.integers(0, 2**16), n=st.integers(1, 3))
+def test_the_subpixel_transposed_conv_equals_the_reference(xp, cfg, seed, n):
+    """Stride dividing the kernel: conv_transpose2d runs ``_subpixel.conv_t`` (one dense
+    GEMM per chunk, then the pixel shuffle) and equals conv_transpose2d_reference, to
+    second order, in chunks of one image; and so does the strided conv2d whose input
+    gradient it is."""
+    from scratch.functional import _subpixel
+
+    s, k, p, op = cfg["stride"], cfg["kernel"], cfg["padding"], cfg["output_padding"]
+    ho = [(h - 1) * si - 2 * pi + ki + oi for h, si, pi, ki, oi in zip(cfg["hw"], s, p, k, op)]
+    assert min(ho) >= 1
+    assert _subpixel.applies(geometry(k, s, p, 1, 1))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 3, *cfg["hw"]))
+    w = rng.standard_normal((3, 2, *k)) * 0.5
+    b = rng.standard_normal(2)
+    kw = {"stride": s, "padding": p, "output_padding": op}
+    with backend.working_set(1):
+        assert_matches_reference(
+            xp,
+            lambda x, w, b: conv_transpose2d(x, w, b, **kw),
+            lambda x, w, b: conv_transpose2d_reference(x, w, b, **kw),
+            [x, w, b],
+            seed,
+            atol=TOL,
+        )
+    y = rng.standard_normal((n, 2, *ho))
+    wc = rng.standard_normal((3, 2, *k)) * 0.5
+    if all(hi + 2 * pi >= ki for hi, pi, ki in zip(ho, p, k)):
+        kc = {"stride": s, "padding": p}
+        assert_matches_reference(
+            xp,
+            lambda y, w: conv2d(y, w, **kc),
+            lambda y, w: conv2d_reference(y, w, **kc),
+            [y, wc],
+            seed,
+            atol=TOL,
+        )
