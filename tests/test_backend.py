@@ -267,6 +267,33 @@ def test_shifted_slabs_refuse_to_overrun_x(xp):
         backend.shifted_slabs(xp.zeros((1, 10)), (2, 2), (4, 1), 6)
 
 
+@given(
+    c=st.integers(1, 20),
+    hw=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    offset=st.integers(0, 3),
+    layout=st.sampled_from(["channels-first", "channels-last"]),
+    seed=st.integers(0, 1000),
+)
+def test_assign_transposed_is_the_plain_assignment(xp, c, hw, offset, layout, seed):
+    """out[key] = src, whether src is an NCHW array seen channels last (copied in blocks
+    of channels, also past a block's end and at an offset into out's last axis) or
+    already channels last (one copy); everything outside out[key] untouched."""
+    rng = np.random.default_rng(seed)
+    h, w = hw
+    if layout == "channels-first":
+        host = rng.standard_normal((2, c, h, w))
+        src, src_host = xp.permute_dims(xp.asarray(host), (0, 2, 3, 1)), host.transpose(0, 2, 3, 1)
+    else:
+        src_host = rng.standard_normal((2, h, w, c))
+        src = xp.asarray(src_host)
+    expected = rng.standard_normal((2, h + 1, w, c + offset + 2))
+    out = xp.asarray(expected.copy())
+    key = (slice(None), slice(1, h + 1), slice(None), slice(offset, offset + c))
+    backend.assign_transposed(out, key, src)
+    expected[key] = src_host
+    np.testing.assert_array_equal(backend.to_numpy(out), expected)
+
+
 def test_working_set_is_bounded_on_cpus_and_whole_on_gpus(xp):
     """CPU libraries chunk their temporaries to a cache-sized budget; a GPU takes the batch."""
     budget = backend.working_set_bytes(xp.zeros(3))

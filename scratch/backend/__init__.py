@@ -40,7 +40,8 @@ registry      ``Backend``, ``get``, ``backend_of``, ``available``, ``default_nam
 rng           ``Rng``: random numbers on a device, reproducible per seed
 host          ``asarray_like``, ``host_asarray``, ``is_host_scalar``: boundary transfers
 scatter       ``scatter_add`` (col2im's bucket sums)
-strided       ``sliding_windows``, ``shifted_slabs``: windows as strided views
+strided       ``sliding_windows``, ``shifted_slabs``: windows as strided views;
+              ``assign_transposed``: a channels-first array copied channels last
 cache         ``working_set``, ``working_set_bytes``: cache-sized chunks on a CPU
 special       ``logsumexp``, ``erf``
 ============  ===========================================================================
@@ -71,7 +72,7 @@ from .special import _erf_portable as _erf_portable
 from .special import erf, logsumexp
 from .strided import _element_strides as _element_strides
 from .strided import _strided_view as _strided_view
-from .strided import shifted_slabs, sliding_windows
+from .strided import assign_transposed, shifted_slabs, sliding_windows
 from .tensors import _TENSOR_TYPES as _TENSOR_TYPES
 from .tensors import _is_tensor as _is_tensor
 from .tensors import _unwrap as _unwrap
@@ -95,6 +96,7 @@ __all__ = [
     "scatter_add",
     "sliding_windows",
     "shifted_slabs",
+    "assign_transposed",
     "working_set",
     "working_set_bytes",
     "logsumexp",

@@ -109,8 +109,10 @@ class _Layout:
         """dY of a chunk (nb, C_out, Ho, Wo) as GEMM rows (g, M, C_out/g)."""
         xp = backend.namespace(dy)
         nb, _, ho, wo = dy.shape
-        dy5 = xp.reshape(dy, (nb, self.groups, self.og, ho, wo))
-        return xp.reshape(xp.permute_dims(dy5, (1, 0, 3, 4, 2)), (self.groups, -1, self.og))
+        dy5 = xp.permute_dims(xp.reshape(dy, (nb, self.groups, self.og, ho, wo)), (1, 0, 3, 4, 2))
+        rows = xp.empty(dy5.shape, dtype=dy.dtype, device=backend.device_of(dy))
+        backend.assign_transposed(rows, (slice(None),) * 5, dy5)  # NCHW dy: blocks of channels
+        return xp.reshape(rows, (self.groups, -1, self.og))
 
     def windows(self, d_cols, nb: int):
         """dX_col (g, M, K C/g) as the windows fold takes: (nb, Ho, Wo, g, K, C/g)."""

@@ -143,7 +143,7 @@ def _pad(x, g: Geometry, value: float, spatial=(1, 2), extra_rows: int = 0):
         (middle, slice(g.pl + w, wp)),
     ):
         xpad[key(rows, cols)] = value
-    xpad[key(middle, slice(g.pl, g.pl + w))] = x
+    backend.assign_transposed(xpad, key(middle, slice(g.pl, g.pl + w)), x)  # NCHW seen NHWC
     return xpad
 
 
