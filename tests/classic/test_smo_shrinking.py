@@ -15,6 +15,7 @@ many times on small problems; ``min_active < n`` is asserted so no test is vacuo
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from scratch import backend
 from scratch.classic import SVC
 from scratch.classic.svm.kernels import KernelRows, kernel_matrix, kernel_rows
-from scratch.classic.svm.smo import _ActiveSet, smo, smo_shrinking
+from scratch.classic.svm.smo import ConvergenceWarning, _ActiveSet, smo, smo_shrinking
 
 to_np = backend.to_numpy
 
@@ -269,3 +270,62 @@ def test_shrinking_must_be_a_bool(xp):
     X, y = _problem(0, 10)
     with pytest.raises(TypeError, match="shrinking must be True or False, got 'yes'"):
         SVC(shrinking="yes").fit(xp.asarray(X), xp.asarray(y > 0))
+
+
+@settings(max_examples=20)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(12, 60),
+    C=st.sampled_from([0.1, 1.0, 10.0]),
+    data=st.data(),
+)
+def test_before_the_first_review_the_engine_takes_the_references_steps_bit_for_bit(
+    xp, seed, n, C, data
+):
+    """From the same kernel values (a precomputed K) and before the first shrink (the
+    period is min(n, 1000) = n steps), every step of the engine is the reference's: after
+    k steps the same n_iter, the same beta and bias to the last bit. Pins the F_up /
+    F_low bookkeeping (a coefficient joining or leaving I_up, I_low), b |b| / (a / 2)
+    against b^2 / a in WSS 2, and the curvatures cached with the rows."""
+    X, y = _problem(seed, n)
+    K = xp.asarray(to_np(kernel_matrix(X, X, **KERNELS["rbf"])))
+    k = data.draw(st.integers(1, n - 1), label="steps")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # stopped at max_iter = k
+        ref = smo(KernelRows(K=K), xp.asarray(y), C, 1e-3, max_iter=k)
+        shr = smo_shrinking(KernelRows(K=K), xp.asarray(y), C, 1e-3, max_iter=k)
+    assert shr.n_iter == ref.n_iter and shr.min_active == n
+    np.testing.assert_array_equal(to_np(shr.beta), to_np(ref.beta))
+    assert shr.b == ref.b and shr.max_violation == ref.max_violation
+
+
+@settings(max_examples=20)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    kernel=st.sampled_from(sorted(KERNELS)),
+    cache_rows=st.sampled_from([2, 5, 50]),
+)
+def test_cached_curvatures_equal_the_kernel_distances_within_the_cache_budget(
+    xp, seed, kernel, cache_rows
+):
+    """Through shrinking sets and a regrowth to all n, the curvatures served with a row
+    are max((K_tt + K_ii) / 2 - K_it, floor) of the full kernel matrix (rbf's shortcut
+    1 - K_it included), and the cache never holds more than cache_rows vectors."""
+    rng = np.random.default_rng(seed)
+    n, floor = 30, 0.5e-12
+    X = rng.normal(size=(n, 3))
+    K = to_np(kernel_matrix(X, X, **KERNELS[kernel]))
+    d = np.diag(K)
+    rows = KernelRows(X=xp.asarray(X), params=KERNELS[kernel], cache_rows=cache_rows)
+    sets = [np.arange(n), np.sort(rng.choice(n, 20, replace=False))]
+    sets += [np.sort(rng.choice(sets[-1], 9, replace=False)), np.arange(n)]
+    for act in sets:
+        rows.restrict(xp.asarray(act))
+        for i in rng.choice(n, size=10):
+            i = int(i)
+            row, half = rows.active_row_and_half_distances(i, floor)
+            expected = np.maximum((d[act] + d[i]) / 2 - K[i, act], floor)
+            np.testing.assert_allclose(to_np(row), K[i, act], rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(to_np(half), expected, rtol=1e-12, atol=1e-14)
+            vectors = sum(1 + (e[2] is not None) for e in rows._rows.values())
+            assert vectors == rows._n_vectors <= cache_rows
