@@ -13,9 +13,9 @@ The textbook version comes first: ``standardize_reference`` writes these three l
 with autograd operations (mean, subtraction, sqrt, division), so its derivatives of
 every order are the chain rule's, and ``batch_norm_reference`` (``layer_norm_reference``,
 ``group_norm_reference``, ``instance_norm_reference``) are the four normalizations built
-on it. The public functions run the fused path, ``Normalize``, tested equal to the
-references in values, first and second derivatives and running statistics
-(tests/functional/test_norm_reference.py).
+on it. The public functions run the fused path, ``Normalize`` (``_norm_engine.py``: one
+node, whole-array passes over raw arrays), tested equal to the references in values,
+first and second derivatives and running statistics (tests/functional/test_norm_reference.py).
 
 The backward of the standardization, in closed form. With g = dL/dxhat (= gamma dL/dy),
 xhat depends on x directly and through mu and sigma:
@@ -27,9 +27,9 @@ so summing over i,
 which for gamma constant over A (batch norm) is the compact
 dx = (1/N) gamma/sigma (N dy - sum dy - xhat sum(dy xhat)).  The affine part gives
 dL/dgamma = sum dL/dy xhat and dL/dbeta = sum dL/dy over all but the feature axes.
-``Normalize`` writes this backward once (``_closed_form``), for raw arrays (the first
-order: the values forward saved) and for Tensors (create_graph=True: xhat and 1/sigma
-rebuilt from x by the reference, so the gradient can be differentiated again).
+``Normalize`` writes this backward for raw arrays (the first order: from x and the
+moments forward saved) and for Tensors (``_closed_form``, create_graph=True: xhat and
+1/sigma rebuilt from x by the reference, so the gradient can be differentiated again).
 
 Running statistics (batch and instance norm, training): r <- (1 - momentum) r + momentum
 s, with s the batch mean for the running mean and the UNBIASED batch variance
@@ -42,10 +42,10 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from .. import profiling as _ph
-from ..autograd import Function, Tensor, is_grad_enabled, no_grad
+from ..autograd import Tensor, no_grad
 from ..autograd import ops as m  # the primitives: the checked face (math.py) is for users
 from ._checks import empty_batch, float_tensor, same_backend, same_dtype
+from ._norm_engine import Normalize
 
 __all__ = [
     "batch_norm",
@@ -115,227 +115,6 @@ def layer_norm_reference(input, normalized_shape, weight=None, bias=None, eps=1e
 def group_norm_reference(input, num_groups, weight=None, bias=None, eps=1e-5) -> Tensor:
     """``group_norm`` built on ``standardize_reference`` (same arguments and results)."""
     return _group_norm(input, num_groups, weight, bias, eps, False)
-
-
-# ---------------------------------------------------------------------------------------
-# the fused path: one node, its closed-form backward written once
-# ---------------------------------------------------------------------------------------
-
-
-class Normalize(Function):
-    r"""y = gamma xhat + beta (or xhat alone), xhat standardized over ``axes`` A: one node.
-
-    The numbers of ``standardize_reference`` (and the affine map) in two passes over
-    memory each way instead of one per elementary operation. gamma and beta, when given,
-    must be constant over A and cover the other axes (batch norm's per-channel ones).
-    Forward: mu = mean_A x, then sigma^2 = mean_A (x - mu)^2 as dot products of rows
-    (two reads of x: no cancellation, as E[x^2] - mu^2 would have), then
-    y = (x - mu) (gamma / sigma) + beta.
-    Backward (``_closed_form``, module doc): dL/dbeta = sum_A dy, dL/dgamma = sum_A dy xhat,
-    dL/dx = (gamma / sigma) (dy - (1/n) sum_A dy - xhat (1/n) sum_A dy xhat); to first
-    order from x, mu, 1/sigma and, when x was one chunk, x - mu, with
-    sum_A dy xhat = (1/sigma) sum_A dy (x - mu).
-    A large x runs in cache-sized chunks of axis 0 (``_chunks``): each pass's
-    temporaries (x - mu, the products) stay in cache, so memory sees 3 passes forward
-    (read x twice, write y) and 5 backward (read dy and x twice, write dx) where the
-    whole-array chain made 10 and 12. Measured (numpy, float32, batch norm training
-    forward + backward, the previous whole-array chain and this one interleaved in one
-    process, best of 15-30 on the shared 2-core machine): 0.85-0.97x its time on
-    (64, 64, 32, 32), chunked; 0.90-0.98x on (16, 64, 32, 32), one chunk (one pass
-    fewer forward).
-    Shapes: x (N, C, *); gamma, beta the features' shape; y like x. ``mean`` and ``var``
-    hold the (biased) moments after forward, keepdims shape.
-    """
-
-    def __init__(self, axes: tuple[int, ...], eps: float):
-        self.axes, self.eps = tuple(axes), float(eps)
-
-    def _at(self, a, sl: slice):
-        """The rows of a keepdims statistic that chunk ``sl`` of axis 0 uses."""
-        return a if 0 in self.axes else a[sl, ...]
-
-    def _gather(self, xp, parts: list):
-        """Per-chunk sums over A into one: added when A holds axis 0, else stacked."""
-        if 0 in self.axes:
-            total = parts[0]
-            for p in parts[1:]:
-                total = total + p
-            return total
-        return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
-
-    def forward(self, x, gamma=None, beta=None):
-        xp = backend.namespace(x)
-        self.n = math.prod(x.shape[a] for a in self.axes)
-        chunks = _chunks(x)
-        _ph.start()
-        mu = self._gather(xp, [xp.sum(x[sl, ...], axis=self.axes, keepdims=True) for sl in chunks])
-        mu = mu / self.n
-        squares = []
-        for sl in chunks:
-            d = x[sl, ...] - self._at(mu, sl)  # in cache (one chunk: kept for backward)
-            squares.append(_sum_of_products(d, d, self.axes))
-        sigma2 = self._gather(xp, squares) / self.n
-        inv_sigma = 1.0 / xp.sqrt(sigma2 + self.eps)
-        _ph.mark("statistics")
-        self.mean, self.var = mu, sigma2
-        centered = d if len(chunks) == 1 else None  # x - mu, whole: backward reads it
-        self.save_for_backward(mu, inv_sigma, centered)
-        a = inv_sigma if gamma is None else inv_sigma * xp.reshape(gamma, mu.shape)
-        y = None if len(chunks) == 1 else xp.empty_like(x)
-        for sl in chunks:
-            if centered is not None:
-                t = centered * a
-            else:
-                t = x[sl, ...] - self._at(mu, sl)
-                t *= self._at(a, sl)
-            if beta is not None:
-                t += xp.reshape(beta, mu.shape)
-            if y is None:
-                y = t
-            else:
-                y[sl, ...] = t
-        _ph.mark("elementwise")
-        return y
-
-    def backward(self, gy):
-        x, affine = self.inputs[0], len(self.inputs) == 3
-        if is_grad_enabled():  # create_graph: the gradient must know how xhat depends on x
-            xhat, _, sigma2 = standardize_reference(x, self.axes, self.eps)
-            inv_sigma = (sigma2 + self.eps) ** -0.5
-            gamma = m.reshape(self.inputs[1], sigma2.shape) if affine else None
-            grads = _closed_form(
-                gy,
-                xhat,
-                inv_sigma,
-                gamma,
-                self.n,
-                lambda a: m.sum(a, self.axes, keepdims=True),
-                lambda a, b: m.sum(a * b, self.axes, keepdims=True),
-                x.requires_grad,
-            )
-            reshape, wrap = m.reshape, lambda t: t
-        else:  # first order: raw arrays, x and the moments forward saved
-            mu, inv_sigma, centered = self.saved
-            xp = backend.namespace(gy.data)
-            gamma = xp.reshape(self.inputs[1].data, inv_sigma.shape) if affine else None
-            grads = self._first_order(
-                xp, gy.data, x.data, mu, inv_sigma, centered, gamma, x.requires_grad
-            )
-            reshape, wrap = xp.reshape, Tensor
-        gx, g_gamma, g_beta = grads
-        gx = None if gx is None else wrap(gx)
-        if not affine:
-            return gx
-        gamma_in, beta_in = self.inputs[1], self.inputs[2]
-        g_gamma = wrap(reshape(g_gamma, gamma_in.shape)) if gamma_in.requires_grad else None
-        g_beta = wrap(reshape(g_beta, beta_in.shape)) if beta_in.requires_grad else None
-        return gx, g_gamma, g_beta
-
-    def _first_order(self, xp, dy, x, mu, inv_sigma, centered, gamma, need_x: bool):
-        """``_closed_form`` on raw arrays in two chunked passes over dy and x.
-
-        Pass 1: sum_A dy and sum_A dy (x - mu) (times 1/sigma: sum_A dy xhat). Pass 2:
-        dL/dx = scale (dy + k (x - mu) + c) with scale = gamma / sigma,
-        k = -(1/sigma) (1/n) sum_A dy xhat, c = -(1/n) sum_A dy: the formula with xhat
-        = (x - mu) / sigma, each chunk finished in cache. ``centered`` (x - mu, kept by
-        forward when x was one chunk) saves recomputing it; otherwise it is None.
-        """
-        # one chunk where forward kept x - mu whole (the working set may have changed since)
-        chunks = [slice(0, x.shape[0])] if centered is not None else _chunks(x)
-        _ph.start()
-        sums, dots = [], []
-        for sl in chunks:
-            dy_c = dy[sl, ...]
-            sums.append(xp.sum(dy_c, axis=self.axes, keepdims=True))
-            d = centered if centered is not None else x[sl, ...] - self._at(mu, sl)
-            dots.append(_sum_of_products(dy_c, d, self.axes))
-        g_beta = self._gather(xp, sums)
-        g_gamma = self._gather(xp, dots) * inv_sigma
-        _ph.mark("statistics")
-        if not need_x:
-            return None, g_gamma, g_beta
-        scale = inv_sigma if gamma is None else gamma * inv_sigma
-        k = inv_sigma * g_gamma * (-1.0 / self.n)
-        c = g_beta * (-1.0 / self.n)
-        gx = None if len(chunks) == 1 else xp.empty_like(x)
-        for sl in chunks:
-            if centered is not None:
-                t = centered * k  # a fresh array: centered stays for a second backward
-            else:
-                t = x[sl, ...] - self._at(mu, sl)
-                t *= self._at(k, sl)
-            t += self._at(c, sl)
-            t += dy[sl, ...]
-            t *= self._at(scale, sl)
-            if gx is None:
-                gx = t
-            else:
-                gx[sl, ...] = t
-        _ph.mark("elementwise")
-        return gx, g_gamma, g_beta
-
-
-def _chunks(x) -> list[slice]:
-    """Slices of axis 0 for Normalize's passes: one chunk while x fits the working set
-    (``backend.working_set_bytes``; always on a GPU), else chunks of half of it.
-
-    Measured (numpy, float32, training forward + backward, HEAD's whole-array chain and
-    this one interleaved in one process, best of 10, on the shared 2-core machine with
-    a 32 MiB L3): on (16, 64, 32, 32) (4 MiB, in the L3 anyway) any chunking was slower
-    (2.99-3.42 ms against 2.55), so it stays whole; on (64, 64, 32, 32) (16 MiB) chunks
-    of x of 1, 4, 8, 16 MiB and none took 20.3, 19.0, 25.8, 32.6, 31.9 ms against 26.7.
-    """
-    n = x.shape[0]
-    budget = backend.working_set_bytes(x)
-    row_bytes = math.prod(x.shape[1:]) * (backend.namespace(x).finfo(x.dtype).bits // 8)
-    if budget is None or n * row_bytes <= budget:
-        return [slice(0, n)]
-    step = max(1, min(n, budget // (2 * max(row_bytes, 1))))
-    return [slice(lo, min(lo + step, n)) for lo in range(0, n, step)]
-
-
-def _closed_form(dy, xhat, inv_sigma, gamma, n: int, sum_A, dot_A, need_x: bool):
-    """(dL/dx or None, sum_A dy xhat, sum_A dy) for y = gamma xhat + beta (gamma None: 1).
-
-    The module docstring's formula, on raw arrays or on Tensors alike: only +, -, * and
-    the two sums over A (``sum_A(a)``, ``dot_A(a, b)`` = sum_A a b) are used.
-    ``dy`` itself is never written to.
-    """
-    _ph.start()
-    g_beta = sum_A(dy)
-    g_gamma = dot_A(dy, xhat)
-    _ph.mark("statistics")
-    if not need_x:
-        return None, g_gamma, g_beta
-    scale = inv_sigma if gamma is None else gamma * inv_sigma
-    # gx = scale (dy - g_beta / n - xhat g_gamma / n), one allocation: on arrays the
-    # augmented steps work in place on the fresh product; on Tensors (no in-place
-    # operators) each rebinds gx to a new node of the graph
-    gx = xhat * (g_gamma * (-1.0 / n))
-    gx -= g_beta * (1.0 / n)
-    gx += dy
-    gx *= scale
-    _ph.mark("elementwise")
-    return gx, g_gamma, g_beta
-
-
-def _sum_of_products(a, b, axes: tuple[int, ...]):
-    """sum_A a b (keepdims) as dot products of rows: no temporary the size of a b.
-
-    Rows are the trailing axes of A; axis 0 (batch norm's batch) is summed after.
-    Any other A falls back to the plain sum.
-    """
-    xp = backend.namespace(a, b)
-    keep = tuple(1 if i in axes else s for i, s in enumerate(a.shape))
-    trailing = tuple(ax for ax in axes if ax != 0)
-    k = a.ndim - len(trailing)
-    if not trailing or trailing != tuple(range(k, a.ndim)):
-        return xp.sum(a * b, axis=axes, keepdims=True)
-    lead = tuple(a.shape[:k])
-    s = xp.vecdot(xp.reshape(a, lead + (-1,)), xp.reshape(b, lead + (-1,)))
-    if 0 in axes:
-        s = xp.sum(s, axis=0)
-    return xp.reshape(s, keep)
 
 
 # ---------------------------------------------------------------------------------------
