@@ -7,7 +7,7 @@ the peer), places it on the backend once, and returns a closure that runs one fi
   max_iter iterations (tol = 0, and Gaussian noise never reaches a fixed point in 20),
   n_init = 1; the peer is KMeans(init=centers, algorithm="lloyd"). ``scratch bench
   --profile kmeans`` splits our time into distance GEMM, argmin, center sums, means and
-  inertia (the marks in kmeans.py's _nearest and _lloyd).
+  inertia (the marks in kmeans.py's _nearest_t and _lloyd).
 * pca: fit of the covariance-eigh solver; the peer is PCA(n_components) whose 'auto'
   policy picks the same covariance_eigh solver for n >= 10 d, d <= 1000.
 * lda: fit; peers LinearDiscriminantAnalysis() (default solver 'svd') and

@@ -1,10 +1,11 @@
 """The engines equal the textbook forms they stand beside, over drawn inputs.
 
-k-means: ``_nearest`` (one GEMM and the narrow-integer min trick, what ``fit`` runs)
-against ``kmeans_assign`` (argmin of the squared differences). HMM: the batched,
-padded kernels ``forward_scaled``, ``backward_scaled``, ``viterbi`` (row sums as
-products with ones, masks for ragged batches) against ``forward_textbook``,
-``backward_textbook``, ``viterbi_textbook`` run on each sequence alone.
+k-means: ``_nearest`` (one GEMM and the narrow-integer min trick; ``fit`` runs it as
+``_nearest_t`` on the stored transpose) against ``kmeans_assign`` (argmin of the
+squared differences). HMM: the batched, padded kernels ``forward_scaled``,
+``backward_scaled``, ``viterbi`` (row sums as products with ones, masks for ragged
+batches) against ``forward_textbook``, ``backward_textbook``, ``viterbi_textbook`` run
+on each sequence alone.
 """
 
 import itertools
