@@ -268,16 +268,18 @@ def test_shifted_slabs_refuse_to_overrun_x(xp):
 
 
 @given(
-    c=st.integers(1, 20),
-    hw=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    c=st.integers(1, 40),
+    # float64 planes of 16 x 16 and 16 x 32 are 2 and 4 KiB apart: blocks of 16 and 8
+    hw=st.sampled_from([(1, 1), (2, 3), (5, 4), (16, 16), (16, 32)]),
     offset=st.integers(0, 3),
     layout=st.sampled_from(["channels-first", "channels-last"]),
     seed=st.integers(0, 1000),
 )
 def test_assign_transposed_is_the_plain_assignment(xp, c, hw, offset, layout, seed):
     """out[key] = src, whether src is an NCHW array seen channels last (copied in blocks
-    of channels, also past a block's end and at an offset into out's last axis) or
-    already channels last (one copy); everything outside out[key] untouched."""
+    of channels where its planes are a multiple of 2 KiB apart, also past a block's end
+    and at an offset into out's last axis) or already channels last (one copy);
+    everything outside out[key] untouched."""
     rng = np.random.default_rng(seed)
     h, w = hw
     if layout == "channels-first":

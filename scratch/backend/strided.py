@@ -114,11 +114,15 @@ def shifted_slabs(x, taps, shift, length: int):
     return xp.reshape(xp.stack(slabs, axis=-2), lead + (ti, tj, length))
 
 
-# Channels per block of ``assign_transposed``: measured (numpy, float32, 2-core AMD EPYC)
-# on (32, 64, 32, 32) NCHW -> NHWC, min of 30: one assignment 3.3 ms, blocks of 2 / 4 / 8
-# / 16 channels 3.2 / 1.6 / 0.96 / 1.6 ms; (32, 32, 32, 32) 0.85 -> 0.45 ms,
-# (32, 128, 16, 16) 0.95 -> 0.46 ms, (64, 64, 32, 32) 6.8 -> 4.2 ms.
-_TRANSPOSE_BLOCK = 8
+# When ``assign_transposed`` copies in blocks, and how many channels a block holds:
+# measured (numpy, float32, 2-core AMD EPYC, (N, 64, H, W) NCHW -> padded NHWC, min of
+# 15, ms, plain / blocks of 8 / blocks of 16): H W 4 B = 4096 (32 x 32) 3.5 / 1.29 / 1.46,
+# 16384 (64 x 64) 3.53 / 1.19 / 1.37, 2048 (16 x 32) 0.87 / 0.55 / 0.36, 6144 (48 x 32)
+# 1.36 / 0.86 / 0.65; but 1024 (16 x 16) 0.36 / 0.38 / 0.26, 1600 (20 x 20) 0.34 / 0.60 /
+# 0.43, 2304 0.46 / 0.86 / 0.65, 3136 0.73 / 1.27 / 1.05, 256 (8 x 8) 0.03 / 0.07 / 0.05:
+# only strides that are multiples of 2 KiB alias, and elsewhere one plain copy is best.
+_ALIASING_STRIDE = 2048
+_PAGE = 4096
 
 
 def assign_transposed(out, key: tuple, src) -> None:
@@ -126,12 +130,14 @@ def assign_transposed(out, key: tuple, src) -> None:
 
     The case is a channels-first array seen channels last (NCHW permuted to NHWC): the
     copy walks the destination in order, so every element it reads is a row of H W
-    numbers away from the last one. With 32 x 32 images that is 4 KiB, the stride at
-    which all the lines a copy keeps open fall into the same set of the L1 cache and
-    evict each other. Copying the last axis in blocks of a few channels keeps those
-    lines few enough to stay (measurements at ``_TRANSPOSE_BLOCK``): 2-3.5x faster.
+    numbers away from the last one. When that stride is a multiple of 2 KiB (32 x 32
+    float32 images: 4 KiB), all the lines a copy keeps open fall into one or two sets
+    of the L1 cache and evict each other. Copying the last axis in blocks of a few
+    channels (8 at multiples of 4 KiB, else 16) keeps those lines few enough to stay:
+    2-3x faster (measurements at ``_ALIASING_STRIDE``). Other strides alias less, and
+    one plain copy is faster there.
 
-    Portable path, GPUs, and sources not laid out that way: one assignment.
+    Portable path, GPUs, other strides and sources not laid out that way: one assignment.
 
     Parameters
     ----------
@@ -146,11 +152,23 @@ def assign_transposed(out, key: tuple, src) -> None:
         backend_name(src) == "torch" and src.device.type == "cpu"
     )
     inner = [abs(s) for s, n in zip(t or (), src.shape[:-1]) if n > 1]
-    if not cpu or not inner or c <= _TRANSPOSE_BLOCK or abs(t[-1]) <= min(inner):
-        out[key] = src  # already channels last (or nothing to gain): one copy
+    stride = (
+        abs(t[-1]) * (src.element_size() if backend_name(src) == "torch" else src.itemsize)
+        if t
+        else 0
+    )
+    block = 8 if stride % _PAGE == 0 else 16
+    if (
+        not cpu
+        or not inner
+        or abs(t[-1]) <= min(inner)  # already channels last
+        or stride % _ALIASING_STRIDE
+        or c <= block
+    ):
+        out[key] = src  # one copy
         return
     head, last = tuple(key[:-1]), key[-1]
     start = 0 if last.start is None else last.start
-    for c0 in range(0, c, _TRANSPOSE_BLOCK):
-        c1 = min(c0 + _TRANSPOSE_BLOCK, c)
+    for c0 in range(0, c, block):
+        c1 = min(c0 + block, c)
         out[head + (slice(start + c0, start + c1),)] = src[..., c0:c1]
