@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import backend_name, namespace
+from .cache import working_set_bytes
 
 
 def _element_strides(x) -> tuple[int, ...] | None:
@@ -148,9 +149,7 @@ def assign_transposed(out, key: tuple, src) -> None:
     """
     t = _element_strides(src)
     c = src.shape[-1] if src.ndim else 0
-    cpu = backend_name(src) == "numpy" or (
-        backend_name(src) == "torch" and src.device.type == "cpu"
-    )
+    cpu = working_set_bytes(src) is not None  # a GPU does the whole copy in one launch
     inner = [abs(s) for s, n in zip(t or (), src.shape[:-1]) if n > 1]
     stride = (
         abs(t[-1]) * (src.element_size() if backend_name(src) == "torch" else src.itemsize)

@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from scratch import backend
 from scratch.backend import BackendError
 from scratch.classic import KMeans
-from scratch.classic.cluster.kmeans import _nearest, kmeans_plusplus, squared_distances
+from scratch.classic.cluster.kmeans import (
+    _nearest_t,
+    _rows_of_transpose,
+    kmeans_plusplus,
+    squared_distances,
+)
 from scratch.validation import NotFittedError
 
 
@@ -129,7 +134,7 @@ def test_squared_distances_equal_the_direct_formula(xp):
 
 @given(seed=st.integers(0, 10_000), k=st.sampled_from([1, 2, 16, 63, 64, 65, 200]))
 def test_assignment_is_the_argmin_with_ties_to_the_lowest_index(xp, seed, k):
-    """_nearest's labels are argmin_j ||x_i - c_j||^2 with ties to the lowest j, as
+    """_nearest_t's labels are argmin_j ||x_i - c_j||^2 with ties to the lowest j, as
     np.argmin; the duplicated centers make exact ties, and k = 64, 65, 200 cross the
     int8/int16 width its integer passes use. g_min + ||x||^2 is the squared distance to
     the nearest center (to rounding of the expansion: 1e-12 absolute on unit data)."""
@@ -138,7 +143,7 @@ def test_assignment_is_the_argmin_with_ties_to_the_lowest_index(xp, seed, k):
     C = rng.integers(-2, 3, (k, 3)).astype(float)
     C[k // 2 :] = C[: k - k // 2]  # duplicated centers
     X1 = np.concatenate([X, np.ones((50, 1))], axis=1)
-    labels, g_min = _nearest(xp.asarray(X1), xp.asarray(C))
+    labels, g_min = _nearest_t(_rows_of_transpose(xp.asarray(X1)), xp.asarray(C))
     D = ((X[:, None] - C[None]) ** 2).sum(-1)
     np.testing.assert_array_equal(_np(labels), D.argmin(axis=1))
     np.testing.assert_allclose(_np(g_min) + (X * X).sum(1), D.min(axis=1), atol=1e-12)

@@ -1,7 +1,7 @@
 """The engines equal the textbook forms they stand beside, over drawn inputs.
 
-k-means: ``_nearest`` (one GEMM and the narrow-integer min trick; ``fit`` runs it as
-``_nearest_t`` on the stored transpose) against ``kmeans_assign`` (argmin of the
+k-means: ``_nearest_t`` (one GEMM on the stored transpose of [X, 1] and the
+narrow-integer min trick, what ``fit`` runs) against ``kmeans_assign`` (argmin of the
 squared differences). HMM: the batched, padded kernels ``forward_scaled``,
 ``backward_scaled``, ``viterbi`` (row sums as products with ones, masks for ragged
 batches) against ``forward_textbook``, ``backward_textbook``, ``viterbi_textbook`` run
@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 from scratch import backend
 from scratch.classic.cluster import kmeans_assign
-from scratch.classic.cluster.kmeans import _nearest
+from scratch.classic.cluster.kmeans import _nearest_t, _rows_of_transpose
 from scratch.classic.hmm import algorithms as alg
 from scratch.testing.strategies import stochastic_matrices
 
@@ -42,12 +42,12 @@ def integer_clusters(draw):
 
 @given(data=integer_clusters())
 def test_fast_assignment_equals_the_textbook_one_on_integer_data(xp, data):
-    """_nearest == kmeans_assign label for label, ties (to the lowest j) included: on a
+    """_nearest_t == kmeans_assign label for label, ties (to the lowest j) included: on a
     small integer grid every distance, expanded or not, is exact in float64, so the two
     forms see identical numbers and any difference is a bug, not rounding."""
     X, C = data
     X1 = np.concatenate([X, np.ones((X.shape[0], 1))], axis=1)
-    fast, g_min = _nearest(xp.asarray(X1), xp.asarray(C))
+    fast, g_min = _nearest_t(_rows_of_transpose(xp.asarray(X1)), xp.asarray(C))
     ref = kmeans_assign(xp.asarray(X), xp.asarray(C))
     np.testing.assert_array_equal(_np(fast), _np(ref))
     d2 = ((X[:, None, :] - C[None, :, :]) ** 2).sum(-1)
@@ -64,7 +64,7 @@ def test_fast_assignment_picks_a_nearest_center_on_real_data(xp, X, C):
     1e-12 (a few ulps of distances <= 300), and the labels agree wherever the two nearest
     distances are 1e-9 apart."""
     X1 = np.concatenate([X, np.ones((X.shape[0], 1))], axis=1)
-    fast = _np(_nearest(xp.asarray(X1), xp.asarray(C))[0])
+    fast = _np(_nearest_t(_rows_of_transpose(xp.asarray(X1)), xp.asarray(C))[0])
     ref = _np(kmeans_assign(xp.asarray(X), xp.asarray(C)))
     d2 = ((X[:, None, :] - C[None, :, :]) ** 2).sum(-1)
     rows = np.arange(X.shape[0])

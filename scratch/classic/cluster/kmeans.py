@@ -67,7 +67,7 @@ __all__ = ["KMeans", "kmeans_assign", "kmeans_plusplus", "squared_distances"]
 def kmeans_assign(X: Any, C: Any):
     """l(i) = argmin_j ||x_i - c_j||^2: the textbook assignment step, labels (n,) int64.
 
-    Ties go to the lowest j. This is the reference the engine (``_nearest``, used by
+    Ties go to the lowest j. This is the reference the engine (``_nearest_t``, used by
     ``fit``) is tested equal to; it holds all n k d differences at once.
     """
     xp = backend.namespace(X, C)
@@ -350,19 +350,10 @@ def _rows_of_transpose(X1):
     return xp.stack([X1[:, f] for f in range(X1.shape[1])], axis=0)
 
 
-def _nearest(X1, C):
-    """The engine's assignment step: ``kmeans_assign`` on the augmented X1 = [X, 1].
-
-    Returns labels (n,) int64 and g_min (n,), g_min_i + ||x_i||^2 = min_j ||x_i - c_j||^2;
-    the work is ``_nearest_t`` on the transposed view of X1.
-    """
-    xp = backend.namespace(X1, C)
-    labels, g_min = _nearest_t(xp.matrix_transpose(X1), C)
-    return xp.astype(labels, xp.int64), g_min
-
-
 def _nearest_t(X1T, C):
-    """``_nearest`` from X1^T (d+1, n): labels (n,) in the narrowest integer type, g_min (n,).
+    """The engine's assignment step: ``kmeans_assign`` on the augmented X1 = [X, 1], from
+    X1^T (d+1, n). Returns labels (n,) in the narrowest integer type and g_min (n,),
+    g_min_i + ||x_i||^2 = min_j ||x_i - c_j||^2.
 
     G = [-2C, ||c||^2] X1^T holds ||c_j||^2 - 2 c_j^T x_i (k, n): the squared distance
     up to ||x_i||^2, which does not change the argmin (one GEMM, no (n, k, d) temporary).

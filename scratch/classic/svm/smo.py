@@ -118,9 +118,14 @@ class SMOResult:
     n_reconstruct: int = 0
 
 
+def _on_host(xp) -> bool:
+    """True when the arrays are NumPy's, i.e. host memory already (no transfer to make)."""
+    return xp.__name__.startswith("array_api_compat.numpy")
+
+
 def _host(xp, index: Any, *values: Any) -> list[float]:
     """Bring an index and a few values (all 0-d, or all shape (1,)) to the host at once."""
-    if xp.__name__.startswith("array_api_compat.numpy"):  # already host memory: no transfer
+    if _on_host(xp):  # no transfer
         return [index.item(), *(v.item() for v in values)]
     parts = [xp.astype(index, values[0].dtype), *values]
     joined = xp.concat(parts) if index.ndim == 1 else xp.stack(parts)
@@ -346,11 +351,6 @@ class _ActiveSet:
         xp = self.xp
         F_up, F_low = self.split()
         return tuple(backend.to_numpy(xp.stack([xp.max(F_up), xp.min(F_low)])).tolist())
-
-
-def _on_host(xp) -> bool:
-    """True when the arrays are NumPy's, i.e. host memory already (no transfer to make)."""
-    return xp.__name__.startswith("array_api_compat.numpy")
 
 
 def _read_i(xp, host: bool, F_up: Any, F_low: Any) -> tuple[int, float, float]:
